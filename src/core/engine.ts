@@ -1,0 +1,437 @@
+import { allocateCoupons, type CouponBalance } from './coupons.js';
+import type { DomainError } from './errors.js';
+import { type FeeQuote, quoteFee } from './fee.js';
+import { ACCOUNTS, type LedgerEntry, ledgerEntry } from './ledger.js';
+import type { Dec } from './money.js';
+import {
+  type Assessment,
+  assessmentInForce,
+  type Charge,
+  isRiskFlagged,
+  type Merchant,
+  type Order,
+  type OrderEvent,
+  type Settlement,
+  type TerminalStatus,
+} from './model.js';
+import { type Rulebook, versionInForce } from './rulebook/rulebook.js';
+import { type SettlementResult, settleFx } from './subsidy.js';
+import { dateOf, type Instant } from './time.js';
+
+/**
+ * The engine's step between two assessments: every fee, status change,
+ * charge, settlement and coupon expiry due in a window, applied in time order
+ * to a snapshot of the state the store loaded. Pure: it returns what to
+ * write; the service writes it in one transaction.
+ */
+
+export interface PricedOrder extends Order {
+  /** 1-based place among the merchant's orders of the service in its Shanghai month. */
+  readonly monthOrderIndex: number;
+}
+
+export interface ExistingUse {
+  readonly chargeId: string;
+  readonly seq: number;
+  readonly couponId: string;
+  readonly merchantId: string;
+  readonly orderId: string;
+  readonly amountCny: Dec;
+  readonly forfeited: boolean;
+}
+
+export interface SegmentInput {
+  readonly rulebooks: readonly Rulebook[];
+  readonly merchants: ReadonlyMap<string, Merchant>;
+  /** Assessments by `merchantId|service`. */
+  readonly assessments: ReadonlyMap<string, readonly Assessment[]>;
+  readonly orders: readonly PricedOrder[];
+  readonly events: readonly OrderEvent[];
+  readonly charges: readonly Charge[];
+  readonly settlements: readonly Settlement[];
+  /** Coupons with value left, of the merchants this window touches. */
+  readonly coupons: readonly CouponBalance[];
+  /** Already stored: the fee status of orders that events touch. */
+  readonly feeStatus: ReadonlyMap<string, 'charged' | 'reversed' | 'error'>;
+  /** Already stored: the coupon uses of orders that events touch. */
+  readonly usesByOrder: ReadonlyMap<string, readonly ExistingUse[]>;
+  /** Already applied statuses of orders that charges touch. */
+  readonly orderStatus: ReadonlyMap<string, TerminalStatus>;
+  /** The merchant of each order that events touch. */
+  readonly merchantOfOrder: ReadonlyMap<string, string>;
+}
+
+export type FeeRecord =
+  | { readonly orderId: string; readonly merchantId: string; readonly clearedAt: Instant;
+      readonly status: 'charged'; readonly quote: FeeQuote; readonly standardNetCny: Dec | null;
+      readonly rulebookKey: string }
+  | { readonly orderId: string; readonly merchantId: string; readonly clearedAt: Instant;
+      readonly status: 'error'; readonly level: string | null; readonly error: DomainError;
+      readonly rulebookKey: string | null };
+
+export interface CouponUseRecord extends ExistingUse {
+  readonly at: Instant;
+  readonly forfeitedAt: Instant | null;
+}
+
+export interface ChargeRecord {
+  readonly chargeId: string;
+  readonly merchantId: string;
+  readonly amountCny: Dec;
+  readonly paidByCouponsCny: Dec;
+  readonly payableCny: Dec;
+}
+
+export interface FeedEvent {
+  readonly key: string;
+  readonly type: string;
+  readonly merchantId: string;
+  readonly at: Instant;
+  readonly payload: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface SegmentOutput {
+  readonly fees: FeeRecord[];
+  readonly feeReversals: { orderId: string; at: Instant }[];
+  readonly newUses: CouponUseRecord[];
+  readonly forfeits: { chargeId: string; seq: number; at: Instant }[];
+  readonly charges: ChargeRecord[];
+  readonly settlements: (SettlementResult & { rulebookKey: string })[];
+  readonly appliedEvents: string[];
+  readonly ledger: LedgerEntry[];
+  readonly feed: FeedEvent[];
+}
+
+type Item =
+  | { at: Instant; rank: 0; id: string; kind: 'expiry'; coupon: CouponBalance }
+  | { at: Instant; rank: 1; id: string; kind: 'fee'; order: PricedOrder }
+  | { at: Instant; rank: 2; id: string; kind: 'event'; event: OrderEvent }
+  | { at: Instant; rank: 3; id: string; kind: 'charge'; charge: Charge }
+  | { at: Instant; rank: 4; id: string; kind: 'settlement'; settlement: Settlement };
+
+/**
+ * Items at one instant go expiry, fee, status change, charge, settlement;
+ * ties within a kind by id ("charges at the same instant are applied in
+ * order of their ids", SPEC §12).
+ */
+function timeline(input: SegmentInput, until: Instant, inclusive: boolean): Item[] {
+  const items: Item[] = [];
+  for (const coupon of input.coupons) {
+    if (coupon.expiresAt !== null) {
+      items.push({ at: coupon.expiresAt, rank: 0, id: coupon.couponId, kind: 'expiry', coupon });
+    }
+  }
+  for (const order of input.orders) items.push({ at: order.clearedAt, rank: 1, id: order.id, kind: 'fee', order });
+  for (const event of input.events) items.push({ at: event.at, rank: 2, id: event.orderId, kind: 'event', event });
+  for (const charge of input.charges) items.push({ at: charge.at, rank: 3, id: charge.id, kind: 'charge', charge });
+  for (const settlement of input.settlements) {
+    items.push({ at: settlement.at, rank: 4, id: settlement.id, kind: 'settlement', settlement });
+  }
+  return items
+    .filter((item) => (inclusive ? item.at <= until : item.at < until))
+    .sort((a, b) => a.at - b.at || a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export function lowestLevel(rulebook: Rulebook | undefined, service: string): string | null {
+  return rulebook?.programmes.get(service)?.levels[0]?.name ?? null;
+}
+
+/** The level of a merchant in a service at an instant; the lowest level before any assessment. */
+export function levelAt(
+  input: Pick<SegmentInput, 'assessments' | 'rulebooks'>,
+  merchantId: string,
+  service: string,
+  at: Instant,
+): string | null {
+  const assessed = assessmentInForce(input.assessments.get(`${merchantId}|${service}`), at);
+  if (assessed) return assessed.level;
+  return lowestLevel(versionInForce(input.rulebooks, at), service);
+}
+
+export function processSegment(input: SegmentInput, until: Instant, inclusive: boolean): SegmentOutput {
+  const out: SegmentOutput = {
+    fees: [],
+    feeReversals: [],
+    newUses: [],
+    forfeits: [],
+    charges: [],
+    settlements: [],
+    appliedEvents: [],
+    ledger: [],
+    feed: [],
+  };
+  const coupons = new Map(input.coupons.map((c) => [c.couponId, { ...c }]));
+  const feeStatus = new Map(input.feeStatus);
+  const orderStatus = new Map(input.orderStatus);
+  const usesByOrder = new Map<string, ExistingUse[]>();
+  for (const [orderId, uses] of input.usesByOrder) usesByOrder.set(orderId, [...uses]);
+
+  for (const item of timeline(input, until, inclusive)) {
+    switch (item.kind) {
+      case 'expiry':
+        expireCoupon(item.coupon.couponId, item.at, coupons, out);
+        break;
+      case 'fee':
+        priceOrder(input, item.order, feeStatus, out);
+        break;
+      case 'event':
+        applyStatus(input, item.event, feeStatus, orderStatus, usesByOrder, out);
+        break;
+      case 'charge':
+        applyCharge(input, item.charge, coupons, orderStatus, usesByOrder, out);
+        break;
+      case 'settlement':
+        settle(input, item.settlement, out);
+        break;
+    }
+  }
+  return out;
+}
+
+function expireCoupon(
+  couponId: string,
+  at: Instant,
+  coupons: Map<string, CouponBalance>,
+  out: SegmentOutput,
+): void {
+  const coupon = coupons.get(couponId);
+  if (!coupon || !coupon.remainingCny.gt(0)) return;
+  out.ledger.push(
+    ledgerEntry({
+      key: `expire:${couponId}`,
+      kind: 'expire',
+      merchantId: coupon.merchantId,
+      at,
+      debitAccount: ACCOUNTS.coupon(couponId),
+      creditAccount: ACCOUNTS.expired,
+      amountCny: coupon.remainingCny,
+      couponId,
+      chargeId: null,
+    }),
+  );
+  out.feed.push({
+    key: `coupon-expired:${couponId}`,
+    type: 'coupon.expired',
+    merchantId: coupon.merchantId,
+    at,
+    payload: { couponId, amountCny: coupon.remainingCny.toFixed(2) },
+  });
+  coupons.set(couponId, { ...coupon, remainingCny: coupon.remainingCny.minus(coupon.remainingCny) });
+}
+
+function priceOrder(
+  input: SegmentInput,
+  order: PricedOrder,
+  feeStatus: Map<string, 'charged' | 'reversed' | 'error'>,
+  out: SegmentOutput,
+): void {
+  const base = { orderId: order.id, merchantId: order.merchantId, clearedAt: order.clearedAt };
+  const rulebook = versionInForce(input.rulebooks, order.clearedAt);
+  const level = levelAt(input, order.merchantId, order.service, order.clearedAt);
+  if (!rulebook || level === null) {
+    const where = rulebook ? `rulebook ${rulebook.key} has no ${order.service} programme` : 'no rulebook version is in force';
+    out.fees.push({
+      ...base,
+      status: 'error',
+      level,
+      rulebookKey: rulebook?.key ?? null,
+      error: {
+        code: 'NO_FEE_RULE',
+        message: `no basic service fee rule covers order ${order.id} cleared on ${dateOf(order.clearedAt)}: ${where}`,
+      },
+    });
+    feeStatus.set(order.id, 'error');
+    return;
+  }
+
+  const merchant = input.merchants.get(order.merchantId);
+  const riskFlagged = isRiskFlagged(merchant, order.clearedAt);
+  const outcome = quoteFee({ order, level, riskFlagged, monthOrderIndex: order.monthOrderIndex, rulebook });
+  if (!outcome.ok) {
+    out.fees.push({ ...base, status: 'error', level, rulebookKey: rulebook.key, error: outcome.error });
+    feeStatus.set(order.id, 'error');
+    return;
+  }
+
+  // What the order would have paid undiscounted: the programme's cost of the discount.
+  const standard = quoteFee({ order, level, riskFlagged: true, monthOrderIndex: 1, rulebook });
+  out.fees.push({
+    ...base,
+    status: 'charged',
+    quote: outcome.quote,
+    standardNetCny: standard.ok ? standard.quote.netCny : null,
+    rulebookKey: rulebook.key,
+  });
+  feeStatus.set(order.id, 'charged');
+  out.feed.push({
+    key: `fee-charged:${order.id}`,
+    type: 'fee.charged',
+    merchantId: order.merchantId,
+    at: order.clearedAt,
+    payload: {
+      orderId: order.id,
+      level,
+      netCny: outcome.quote.netCny.toFixed(2),
+      grossCny: outcome.quote.grossCny.toFixed(2),
+    },
+  });
+}
+
+function applyStatus(
+  input: SegmentInput,
+  event: OrderEvent,
+  feeStatus: Map<string, 'charged' | 'reversed' | 'error'>,
+  orderStatus: Map<string, TerminalStatus>,
+  usesByOrder: Map<string, ExistingUse[]>,
+  out: SegmentOutput,
+): void {
+  out.appliedEvents.push(event.orderId);
+  orderStatus.set(event.orderId, event.status);
+  const rulebook = versionInForce(input.rulebooks, event.at);
+  const reverses = rulebook?.document.fees.reversalStatuses.includes(event.status) ?? false;
+  const forfeits = rulebook?.document.coupons.forfeitStatuses.includes(event.status) ?? false;
+
+  if (reverses && feeStatus.get(event.orderId) === 'charged') {
+    feeStatus.set(event.orderId, 'reversed');
+    out.feeReversals.push({ orderId: event.orderId, at: event.at });
+    const merchantId = input.merchantOfOrder.get(event.orderId) ?? '';
+    out.feed.push({
+      key: `fee-reversed:${event.orderId}`,
+      type: 'fee.reversed',
+      merchantId,
+      at: event.at,
+      payload: { orderId: event.orderId, status: event.status },
+    });
+  }
+
+  if (!forfeits) return;
+  for (const use of usesByOrder.get(event.orderId) ?? []) {
+    if (use.forfeited) continue;
+    forfeitUse(use, event.at, out);
+  }
+  usesByOrder.set(
+    event.orderId,
+    (usesByOrder.get(event.orderId) ?? []).map((use) => ({ ...use, forfeited: true })),
+  );
+}
+
+/** Marks a stored use forfeited and writes its ledger entry. */
+function forfeitUse(use: ExistingUse, at: Instant, out: SegmentOutput): void {
+  out.forfeits.push({ chargeId: use.chargeId, seq: use.seq, at });
+  recordForfeit(use, at, out);
+}
+
+/**
+ * The ledger entry of a forfeit: the value the charge consumed moves from
+ * redeemed to forfeited, and no coupon gets it back (SPEC §7).
+ */
+function recordForfeit(use: ExistingUse, at: Instant, out: SegmentOutput): void {
+  out.ledger.push(
+    ledgerEntry({
+      key: `forfeit:${use.chargeId}:${use.seq}`,
+      kind: 'forfeit',
+      merchantId: use.merchantId,
+      at,
+      debitAccount: ACCOUNTS.redeemed,
+      creditAccount: ACCOUNTS.forfeited,
+      amountCny: use.amountCny,
+      couponId: use.couponId,
+      chargeId: use.chargeId,
+    }),
+  );
+  out.feed.push({
+    key: `coupon-forfeited:${use.chargeId}:${use.seq}`,
+    type: 'coupon.forfeited',
+    merchantId: use.merchantId,
+    at,
+    payload: { chargeId: use.chargeId, couponId: use.couponId, amountCny: use.amountCny.toFixed(2) },
+  });
+}
+
+function applyCharge(
+  input: SegmentInput,
+  charge: Charge,
+  coupons: Map<string, CouponBalance>,
+  orderStatus: Map<string, TerminalStatus>,
+  usesByOrder: Map<string, ExistingUse[]>,
+  out: SegmentOutput,
+): void {
+  const own = [...coupons.values()].filter((c) => c.merchantId === charge.merchantId);
+  const allocation = allocateCoupons(charge.amountCny, own, charge.at);
+  out.charges.push({
+    chargeId: charge.id,
+    merchantId: charge.merchantId,
+    amountCny: charge.amountCny,
+    paidByCouponsCny: allocation.paidByCouponsCny,
+    payableCny: allocation.payableCny,
+  });
+
+  const rulebook = versionInForce(input.rulebooks, charge.at);
+  const status = orderStatus.get(charge.orderId);
+  const alreadyForfeit =
+    status !== undefined && (rulebook?.document.coupons.forfeitStatuses.includes(status) ?? false);
+
+  allocation.uses.forEach((use, index) => {
+    const seq = index + 1;
+    const coupon = coupons.get(use.couponId);
+    if (!coupon) throw new Error(`allocated coupon ${use.couponId} is not loaded`);
+    coupons.set(use.couponId, { ...coupon, remainingCny: coupon.remainingCny.minus(use.amountCny) });
+    const record: CouponUseRecord = {
+      chargeId: charge.id,
+      seq,
+      couponId: use.couponId,
+      merchantId: charge.merchantId,
+      orderId: charge.orderId,
+      amountCny: use.amountCny,
+      forfeited: alreadyForfeit,
+      at: charge.at,
+      forfeitedAt: alreadyForfeit ? charge.at : null,
+    };
+    out.newUses.push(record);
+    out.ledger.push(
+      ledgerEntry({
+        key: `use:${charge.id}:${seq}`,
+        kind: 'use',
+        merchantId: charge.merchantId,
+        at: charge.at,
+        debitAccount: ACCOUNTS.coupon(use.couponId),
+        creditAccount: ACCOUNTS.redeemed,
+        amountCny: use.amountCny,
+        couponId: use.couponId,
+        chargeId: charge.id,
+      }),
+    );
+    out.feed.push({
+      key: `coupon-used:${charge.id}:${seq}`,
+      type: 'coupon.used',
+      merchantId: charge.merchantId,
+      at: charge.at,
+      payload: { chargeId: charge.id, couponId: use.couponId, amountCny: use.amountCny.toFixed(2) },
+    });
+    if (alreadyForfeit) recordForfeit(record, charge.at, out);
+    const list = usesByOrder.get(charge.orderId) ?? [];
+    list.push(record);
+    usesByOrder.set(charge.orderId, list);
+  });
+}
+
+function settle(input: SegmentInput, settlement: Settlement, out: SegmentOutput): void {
+  const rulebook = versionInForce(input.rulebooks, settlement.at);
+  const merchant = input.merchants.get(settlement.merchantId);
+  if (!rulebook || !merchant) {
+    throw new Error(`settlement ${settlement.id}: no rulebook or merchant loaded`);
+  }
+  const service = rulebook.document.fxSubsidy.service;
+  const level = levelAt(input, settlement.merchantId, service, settlement.at) ?? '-';
+  const result = settleFx({ settlement, merchant, level, rulebook });
+  out.settlements.push({ ...result, rulebookKey: rulebook.key });
+  if (result.reason === null) {
+    out.feed.push({
+      key: `settlement-subsidised:${settlement.id}`,
+      type: 'settlement.subsidised',
+      merchantId: settlement.merchantId,
+      at: settlement.at,
+      payload: { settlementId: settlement.id, pips: result.pips, subsidyCny: result.subsidyCny.toFixed(2) },
+    });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The catalogue of every coded outcome that is not a success. Codes are added,
+ * never reused or renamed; `docs/errors.md` has a line for each, and only the
+ * HTTP adapter maps them to statuses, from `httpStatus` here.
+ */
+export const ERROR_CATALOGUE = {
+  NO_FEE_RULE: { httpStatus: 422, title: 'No basic service fee rule covers this order' },
+  NO_FX_RATE: { httpStatus: 422, title: 'No USD/CNY rate for this order' },
+  INVALID_INPUT: { httpStatus: 400, title: 'The input breaks the schema' },
+  CONFLICT: { httpStatus: 409, title: 'The same id was sent with other facts' },
+  STATUS_FINAL: { httpStatus: 409, title: 'The order already left the cleared status' },
+  UNKNOWN_REFERENCE: { httpStatus: 422, title: 'A referenced merchant or order does not exist' },
+  COUPON_NOT_TRANSFERABLE: {
+    httpStatus: 403,
+    title: 'Coupons cannot be transferred, shared or cashed',
+  },
+  NOT_FOUND: { httpStatus: 404, title: 'Not found' },
+  UNKNOWN_RULEBOOK: { httpStatus: 404, title: 'No rulebook of that name' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface DomainError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export function domainError(code: ErrorCode, message: string): DomainError {
+  return { code, message };
+}
+
+/** An error the CLI and HTTP adapters turn into exit code 2 or a problem response. */
+export class LadderError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues: readonly { path: string; message: string; value?: unknown }[] = [],
+  ) {
+    super(message);
+    this.name = 'LadderError';
+  }
+}

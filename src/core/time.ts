@@ -1,0 +1,178 @@
+import { Temporal } from 'temporal-polyfill';
+
+/**
+ * Instants are epoch milliseconds inside the program: an exact point in time
+ * with no zone. Calendar reasoning (quarters, months, the 2nd of a month) is
+ * done in the programme's zone, Asia/Shanghai (SPEC §3).
+ */
+export type Instant = number;
+
+/** `2024-Q2`. */
+export type Quarter = string;
+
+export const PROGRAMME_TIME_ZONE = 'Asia/Shanghai';
+
+const INSTANT_WITH_OFFSET =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const QUARTER = /^(\d{4})-Q([1-4])$/;
+
+export type InstantProblem = 'missing-offset' | 'malformed';
+
+/** Why `text` is not an instant, or null when it is one (SPEC §3). */
+export function instantProblem(text: string, allowBareDate = true): InstantProblem | null {
+  if (allowBareDate && BARE_DATE.test(text)) return validDate(text) ? null : 'malformed';
+  if (INSTANT_WITH_OFFSET.test(text)) {
+    try {
+      Temporal.Instant.from(text.replace(/z$/, 'Z'));
+      return null;
+    } catch {
+      return 'malformed';
+    }
+  }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(text)) return 'missing-offset';
+  return 'malformed';
+}
+
+function validDate(text: string): boolean {
+  try {
+    Temporal.PlainDate.from(text, { overflow: 'reject' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses an ISO 8601 instant with an offset (`Z`, `z` or ±hh:mm), or a bare
+ * date, which means 00:00 Asia/Shanghai of that day. Throws on anything else;
+ * callers validate first with `instantProblem` to report the field.
+ */
+export function parseInstant(text: string): Instant {
+  if (BARE_DATE.test(text)) return startOfShanghaiDay(text);
+  if (!INSTANT_WITH_OFFSET.test(text)) throw new Error(`not an instant with an offset: ${text}`);
+  return Temporal.Instant.from(text.replace(/z$/, 'Z')).epochMilliseconds;
+}
+
+export function startOfShanghaiDay(date: string, hour = 0): Instant {
+  return Temporal.PlainDateTime.from(`${date}T${String(hour).padStart(2, '0')}:00:00`)
+    .toZonedDateTime(PROGRAMME_TIME_ZONE)
+    .toInstant().epochMilliseconds;
+}
+
+interface LocalFields {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+// Shanghai's offset can only change on an hour boundary, so the calendar
+// fields of every instant in one UTC hour share one offset: cache by hour.
+const HOUR_MS = 3_600_000;
+const offsetByHour = new Map<number, number>();
+
+function shanghaiOffsetMs(at: Instant): number {
+  const hour = Math.floor(at / HOUR_MS);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    offset = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(PROGRAMME_TIME_ZONE)
+      .offsetNanoseconds / 1_000_000;
+    if (offsetByHour.size > 100_000) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
+}
+
+function shanghaiFields(at: Instant): LocalFields {
+  const local = new Date(at + shanghaiOffsetMs(at));
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+  };
+}
+
+/** The Shanghai quarter an instant falls in: 2024-06-30T23:30+08:00 is 2024-Q2. */
+export function quarterOf(at: Instant): Quarter {
+  const { year, month } = shanghaiFields(at);
+  return `${year}-Q${Math.ceil(month / 3)}`;
+}
+
+/** `2024-08`: the Shanghai calendar month of an instant. */
+export function monthOf(at: Instant): string {
+  const { year, month } = shanghaiFields(at);
+  return `${year}-${String(month).padStart(2, '0')}`;
+}
+
+/** `2024-08-15`: the Shanghai calendar date of an instant. */
+export function dateOf(at: Instant): string {
+  const { year, month, day } = shanghaiFields(at);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+export function isQuarter(text: string): boolean {
+  return QUARTER.test(text);
+}
+
+function splitQuarter(quarter: Quarter): { year: number; q: number } {
+  const match = QUARTER.exec(quarter);
+  if (!match) throw new Error(`not a quarter: ${quarter}`);
+  return { year: Number(match[1]), q: Number(match[2]) };
+}
+
+export function nextQuarter(quarter: Quarter): Quarter {
+  const { year, q } = splitQuarter(quarter);
+  return q === 4 ? `${year + 1}-Q1` : `${year}-Q${q + 1}`;
+}
+
+export function previousQuarter(quarter: Quarter): Quarter {
+  const { year, q } = splitQuarter(quarter);
+  return q === 1 ? `${year - 1}-Q4` : `${year}-Q${q - 1}`;
+}
+
+export function compareQuarters(a: Quarter, b: Quarter): number {
+  const x = splitQuarter(a);
+  const y = splitQuarter(b);
+  return x.year - y.year || x.q - y.q;
+}
+
+/** The first day of a quarter's first month, `2024-07-01`. */
+function quarterFirstDate(quarter: Quarter, day = 1): string {
+  const { year, q } = splitQuarter(quarter);
+  const month = (q - 1) * 3 + 1;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** 00:00 Shanghai on the first day of the quarter. */
+export function quarterStart(quarter: Quarter): Instant {
+  return startOfShanghaiDay(quarterFirstDate(quarter));
+}
+
+/** The instant the quarter ends, exclusive: the start of the next one. */
+export function quarterEnd(quarter: Quarter): Instant {
+  return quarterStart(nextQuarter(quarter));
+}
+
+/**
+ * When the assessment of `quarter`'s amounts takes effect: `hour`:00 Shanghai
+ * on day `dayOfMonth` of the next quarter's first month (SPEC §4, D5).
+ */
+export function assessmentInstant(quarter: Quarter, dayOfMonth: number, hour: number): Instant {
+  return startOfShanghaiDay(quarterFirstDate(nextQuarter(quarter), dayOfMonth), hour);
+}
+
+/** Every quarter from `first` to `last`, both included. */
+export function quartersBetween(first: Quarter, last: Quarter): Quarter[] {
+  const out: Quarter[] = [];
+  for (let q = first; compareQuarters(q, last) <= 0; q = nextQuarter(q)) out.push(q);
+  return out;
+}
+
+/** `2024-04-02T00:00:00+08:00`: an instant printed in Shanghai time with its offset. */
+export function formatInstant(at: Instant): string {
+  const zoned = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(PROGRAMME_TIME_ZONE);
+  return zoned.toString({
+    timeZoneName: 'never',
+    fractionalSecondDigits: at % 1000 === 0 ? 0 : 3,
+  });
+}

@@ -1,0 +1,410 @@
+import { LadderError } from '../core/errors.js';
+import {
+  type ChargeInput,
+  type MerchantInput,
+  type OrderEventInput,
+  type OrderInput,
+  type SettlementInput,
+  sameFacts,
+} from '../core/input.js';
+import type { FieldIssue } from '../core/rulebook/rulebook.js';
+import { parseInstant } from '../core/time.js';
+import type { Queryable } from '../store/db.js';
+import { chunks, fromPg, insertRows, toPg } from '../store/rows.js';
+
+/**
+ * Takes facts into the store: merchants, orders, status events, charges and
+ * settlements. Sending the same thing again changes nothing; the same id with
+ * other facts, a status that changes twice, or a reference to something the
+ * store does not hold is refused, and the caller's transaction rolls back so
+ * that nothing is half-applied.
+ */
+
+/** Facts to ingest, each with where it came from, for messages. */
+export interface Located<T> {
+  readonly value: T;
+  /** `orders[3]` or `orders.csv:5`. */
+  readonly where: string;
+}
+
+export interface IngestBatch {
+  readonly merchants?: readonly Located<MerchantInput>[];
+  readonly orders?: readonly Located<OrderInput>[];
+  readonly orderEvents?: readonly Located<OrderEventInput>[];
+  readonly charges?: readonly Located<ChargeInput>[];
+  readonly settlements?: readonly Located<SettlementInput>[];
+}
+
+export interface IngestSummary {
+  readonly inserted: Record<string, number>;
+  readonly unchanged: Record<string, number>;
+}
+
+function field(where: string, name: string): string {
+  return where.includes(':') ? `${where} ${name}` : `${where}.${name}`;
+}
+
+async function existingById<Row extends { id: string }>(
+  tx: Queryable,
+  sql: string,
+  ids: readonly string[],
+): Promise<Map<string, Row>> {
+  const found = new Map<string, Row>();
+  for (const batch of chunks(ids)) {
+    for (const row of await tx.query<Row>(sql, [batch])) found.set(row.id, row);
+  }
+  return found;
+}
+
+/** Applies a batch in the caller's transaction; throws a LadderError naming every bad field. */
+export async function ingest(tx: Queryable, batch: IngestBatch): Promise<IngestSummary> {
+  const issues: FieldIssue[] = [];
+  const inserted: Record<string, number> = {};
+  const unchanged: Record<string, number> = {};
+
+  await ingestMerchants(tx, batch.merchants ?? [], issues, inserted, unchanged);
+  if (issues.length === 0) await ingestOrders(tx, batch.orders ?? [], issues, inserted, unchanged);
+  if (issues.length === 0) await ingestEvents(tx, batch.orderEvents ?? [], issues, inserted, unchanged);
+  if (issues.length === 0) await ingestCharges(tx, batch.charges ?? [], issues, inserted, unchanged);
+  if (issues.length === 0) {
+    await ingestSettlements(tx, batch.settlements ?? [], issues, inserted, unchanged);
+  }
+
+  if (issues.length > 0) {
+    const conflict = issues.every((issue) => issue.message.includes('other facts'));
+    throw new LadderError(conflict ? 'CONFLICT' : 'INVALID_INPUT', `${issues.length} bad field(s); nothing was applied`, issues);
+  }
+  return { inserted, unchanged };
+}
+
+interface MerchantRow {
+  id: string;
+  fx_rating: string;
+}
+
+async function ingestMerchants(
+  tx: Queryable,
+  merchants: readonly Located<MerchantInput>[],
+  issues: FieldIssue[],
+  inserted: Record<string, number>,
+  unchanged: Record<string, number>,
+): Promise<void> {
+  if (merchants.length === 0) return;
+  const existing = await existingById<MerchantRow>(
+    tx,
+    'SELECT id, fx_rating FROM merchants WHERE id = ANY($1)',
+    merchants.map((m) => m.value.id),
+  );
+  const fresh: Record<string, unknown>[] = [];
+  const seen = new Set<string>();
+  for (const { value, where } of merchants) {
+    const stored = existing.get(value.id);
+    if (stored && stored.fx_rating !== value.fxRating) {
+      issues.push({ path: field(where, 'fxRating'), message: `merchant ${value.id} was sent before with other facts (fxRating ${stored.fx_rating})`, value: value.fxRating });
+    } else if (!stored && !seen.has(value.id)) {
+      fresh.push({ id: value.id, fx_rating: value.fxRating });
+      seen.add(value.id);
+    }
+  }
+  if (issues.length > 0) return;
+  await insertRows(tx, 'merchants', { id: 'text', fx_rating: 'text' }, fresh);
+  inserted.merchants = fresh.length;
+  unchanged.merchants = merchants.length - fresh.length;
+
+  const flags = merchants.flatMap(({ value }) =>
+    (value.riskFlags ?? []).map((flag) => ({
+      merchant_id: value.id,
+      from_at: toPg(parseInstant(flag.from)),
+      to_at: flag.to === null ? null : toPg(parseInstant(flag.to)),
+    })),
+  );
+  // A flag is keyed by its start; closing an open flag later sets its end.
+  await insertRows(
+    tx,
+    'risk_flags',
+    { merchant_id: 'text', from_at: 'timestamptz', to_at: 'timestamptz' },
+    flags,
+    'ON CONFLICT (merchant_id, from_at) DO UPDATE SET to_at = EXCLUDED.to_at WHERE risk_flags.to_at IS NULL',
+  );
+  const changes = merchants.flatMap(({ value }) =>
+    (value.fxRatingChanges ?? []).map((change) => ({
+      merchant_id: value.id,
+      at: toPg(parseInstant(change.at)),
+      rating: change.rating,
+    })),
+  );
+  await insertRows(tx, 'fx_rating_changes', { merchant_id: 'text', at: 'timestamptz', rating: 'text' }, changes);
+}
+
+interface OrderRow {
+  id: string;
+  merchant_id: string;
+  service: string;
+  type: string;
+  amount_usd: string;
+  cleared_at: string;
+  usd_cny: string | null;
+}
+
+async function knownIds(tx: Queryable, table: 'merchants' | 'orders', ids: readonly string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (const batch of chunks([...new Set(ids)])) {
+    const rows = await tx.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1)`, [batch]);
+    for (const row of rows) known.add(row.id);
+  }
+  return known;
+}
+
+async function ingestOrders(
+  tx: Queryable,
+  orders: readonly Located<OrderInput>[],
+  issues: FieldIssue[],
+  inserted: Record<string, number>,
+  unchanged: Record<string, number>,
+): Promise<void> {
+  if (orders.length === 0) return;
+  const merchants = await knownIds(tx, 'merchants', orders.map((o) => o.value.merchantId));
+  const existing = await existingById<OrderRow>(
+    tx,
+    'SELECT id, merchant_id, service, type, amount_usd, cleared_at, usd_cny FROM orders WHERE id = ANY($1)',
+    orders.map((o) => o.value.id),
+  );
+  const fresh = new Map<string, Record<string, unknown>>();
+  for (const { value, where } of orders) {
+    if (!merchants.has(value.merchantId)) {
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+      continue;
+    }
+    const stored = existing.get(value.id);
+    if (stored) {
+      const before = {
+        merchantId: stored.merchant_id,
+        service: stored.service,
+        type: stored.type,
+        amountUsd: stored.amount_usd,
+        clearedAt: new Date(fromPg(stored.cleared_at)).toISOString(),
+        usdCny: stored.usd_cny ?? undefined,
+      };
+      const { id: _id, ...sent } = value;
+      if (!sameFacts(before, sent)) {
+        issues.push({ path: field(where, 'id'), message: `order ${value.id} was sent before with other facts`, value: value.id });
+      }
+      continue;
+    }
+    fresh.set(value.id, {
+      id: value.id,
+      merchant_id: value.merchantId,
+      service: value.service,
+      type: value.type,
+      amount_usd: value.amountUsd,
+      cleared_at: toPg(parseInstant(value.clearedAt)),
+      usd_cny: value.usdCny ?? null,
+    });
+  }
+  if (issues.length > 0) return;
+  await insertRows(
+    tx,
+    'orders',
+    { id: 'text', merchant_id: 'text', service: 'text', type: 'text', amount_usd: 'numeric', cleared_at: 'timestamptz', usd_cny: 'numeric' },
+    [...fresh.values()],
+  );
+  inserted.orders = fresh.size;
+  unchanged.orders = orders.length - fresh.size;
+}
+
+async function ingestEvents(
+  tx: Queryable,
+  events: readonly Located<OrderEventInput>[],
+  issues: FieldIssue[],
+  inserted: Record<string, number>,
+  unchanged: Record<string, number>,
+): Promise<void> {
+  if (events.length === 0) return;
+  const ids = [...new Set(events.map((e) => e.value.orderId))];
+  const orders = new Map<string, string>();
+  const stored = new Map<string, { status: string; at: string }>();
+  for (const batch of chunks(ids)) {
+    const rows = await tx.query<{ id: string; cleared_at: string; status: string | null; at: string | null }>(
+      `SELECT o.id, o.cleared_at, e.status, e.at FROM orders o
+       LEFT JOIN order_events e ON e.order_id = o.id WHERE o.id = ANY($1)`,
+      [batch],
+    );
+    for (const row of rows) {
+      orders.set(row.id, row.cleared_at);
+      if (row.status !== null && row.at !== null) stored.set(row.id, { status: row.status, at: row.at });
+    }
+  }
+
+  const fresh = new Map<string, Record<string, unknown>>();
+  for (const { value, where } of events) {
+    const clearedAt = orders.get(value.orderId);
+    if (clearedAt === undefined) {
+      issues.push({ path: field(where, 'orderId'), message: 'names no known order', value: value.orderId });
+      continue;
+    }
+    const at = parseInstant(value.at);
+    if (at < fromPg(clearedAt)) {
+      issues.push({ path: field(where, 'at'), message: 'is before the order was cleared', value: value.at });
+      continue;
+    }
+    const before = stored.get(value.orderId) ?? fresh.get(value.orderId);
+    if (before) {
+      const beforeAt = typeof before.at === 'string' && before.at.includes(' ') ? fromPg(before.at) : Date.parse(String(before.at));
+      if (before.status !== value.status) {
+        issues.push({
+          path: field(where, 'status'),
+          message: `order ${value.orderId} is already ${before.status}; a status never changes again`,
+          value: value.status,
+        });
+      } else if (beforeAt !== at) {
+        issues.push({ path: field(where, 'at'), message: `this status event was sent before with other facts (at ${new Date(beforeAt).toISOString()})`, value: value.at });
+      }
+      continue;
+    }
+    fresh.set(value.orderId, { order_id: value.orderId, status: value.status, at: toPg(at) });
+  }
+  if (issues.length > 0) return;
+  await insertRows(tx, 'order_events', { order_id: 'text', status: 'text', at: 'timestamptz' }, [...fresh.values()]);
+  inserted.orderEvents = fresh.size;
+  unchanged.orderEvents = events.length - fresh.size;
+}
+
+interface ChargeRow {
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  kind: string;
+  amount_cny: string;
+  at: string;
+}
+
+async function ingestCharges(
+  tx: Queryable,
+  charges: readonly Located<ChargeInput>[],
+  issues: FieldIssue[],
+  inserted: Record<string, number>,
+  unchanged: Record<string, number>,
+): Promise<void> {
+  if (charges.length === 0) return;
+  const ownerOf = new Map<string, string>();
+  for (const batch of chunks([...new Set(charges.map((c) => c.value.orderId))])) {
+    const rows = await tx.query<{ id: string; merchant_id: string }>('SELECT id, merchant_id FROM orders WHERE id = ANY($1)', [batch]);
+    for (const row of rows) ownerOf.set(row.id, row.merchant_id);
+  }
+  const existing = await existingById<ChargeRow>(
+    tx,
+    'SELECT id, order_id, merchant_id, kind, amount_cny, at FROM charges WHERE id = ANY($1)',
+    charges.map((c) => c.value.id),
+  );
+  const fresh = new Map<string, Record<string, unknown>>();
+  for (const { value, where } of charges) {
+    const owner = ownerOf.get(value.orderId);
+    if (owner === undefined) {
+      issues.push({ path: field(where, 'orderId'), message: 'names no known order', value: value.orderId });
+      continue;
+    }
+    if (owner !== value.merchantId) {
+      issues.push({ path: field(where, 'merchantId'), message: `order ${value.orderId} belongs to ${owner}`, value: value.merchantId });
+      continue;
+    }
+    const stored = existing.get(value.id);
+    if (stored) {
+      const before = {
+        orderId: stored.order_id,
+        merchantId: stored.merchant_id,
+        kind: stored.kind,
+        amountCny: stored.amount_cny,
+        at: new Date(fromPg(stored.at)).toISOString(),
+      };
+      const { id: _id, ...sent } = value;
+      if (!sameFacts(before, sent)) {
+        issues.push({ path: field(where, 'id'), message: `charge ${value.id} was sent before with other facts`, value: value.id });
+      }
+      continue;
+    }
+    fresh.set(value.id, {
+      id: value.id,
+      order_id: value.orderId,
+      merchant_id: value.merchantId,
+      kind: value.kind,
+      amount_cny: value.amountCny,
+      at: toPg(parseInstant(value.at)),
+    });
+  }
+  if (issues.length > 0) return;
+  await insertRows(
+    tx,
+    'charges',
+    { id: 'text', order_id: 'text', merchant_id: 'text', kind: 'text', amount_cny: 'numeric', at: 'timestamptz' },
+    [...fresh.values()],
+  );
+  inserted.charges = fresh.size;
+  unchanged.charges = charges.length - fresh.size;
+}
+
+interface SettlementRow {
+  id: string;
+  merchant_id: string;
+  currency: string;
+  amount: string;
+  base_rate: string;
+  account: string;
+  at: string;
+}
+
+async function ingestSettlements(
+  tx: Queryable,
+  settlements: readonly Located<SettlementInput>[],
+  issues: FieldIssue[],
+  inserted: Record<string, number>,
+  unchanged: Record<string, number>,
+): Promise<void> {
+  if (settlements.length === 0) return;
+  const merchants = await knownIds(tx, 'merchants', settlements.map((s) => s.value.merchantId));
+  const existing = await existingById<SettlementRow>(
+    tx,
+    'SELECT id, merchant_id, currency, amount, base_rate, account, at FROM settlements WHERE id = ANY($1)',
+    settlements.map((s) => s.value.id),
+  );
+  const fresh = new Map<string, Record<string, unknown>>();
+  for (const { value, where } of settlements) {
+    if (!merchants.has(value.merchantId)) {
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+      continue;
+    }
+    const stored = existing.get(value.id);
+    if (stored) {
+      const before = {
+        merchantId: stored.merchant_id,
+        currency: stored.currency,
+        amount: stored.amount,
+        baseRate: stored.base_rate,
+        account: stored.account,
+        at: new Date(fromPg(stored.at)).toISOString(),
+      };
+      const { id: _id, ...sent } = value;
+      if (!sameFacts(before, sent)) {
+        issues.push({ path: field(where, 'id'), message: `settlement ${value.id} was sent before with other facts`, value: value.id });
+      }
+      continue;
+    }
+    fresh.set(value.id, {
+      id: value.id,
+      merchant_id: value.merchantId,
+      currency: value.currency,
+      amount: value.amount,
+      base_rate: value.baseRate,
+      account: value.account,
+      at: toPg(parseInstant(value.at)),
+    });
+  }
+  if (issues.length > 0) return;
+  await insertRows(
+    tx,
+    'settlements',
+    { id: 'text', merchant_id: 'text', currency: 'text', amount: 'numeric', base_rate: 'numeric', account: 'text', at: 'timestamptz' },
+    [...fresh.values()],
+  );
+  inserted.settlements = fresh.size;
+  unchanged.settlements = settlements.length - fresh.size;
+}

@@ -1,0 +1,95 @@
+import { LadderError } from '../core/errors.js';
+import { type Rulebook, parseRulebook } from '../core/rulebook/rulebook.js';
+import type { RulebookDocument } from '../core/rulebook/schema.js';
+import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
+import { parseInstant } from '../core/time.js';
+import type { Queryable } from '../store/db.js';
+import { toPg } from '../store/rows.js';
+
+/**
+ * Rulebook versions in the store. A store follows one rulebook id (the
+ * `rulebook` setting); its versions are published, never edited, and the one
+ * in force at an instant decides what happens at that instant.
+ */
+
+export function shippedRulebook(name: string): RulebookDocument {
+  const doc = SHIPPED_RULEBOOKS[name];
+  if (!doc) {
+    const known = Object.keys(SHIPPED_RULEBOOKS).join(', ');
+    throw new LadderError('UNKNOWN_RULEBOOK', `no shipped rulebook named "${name}" (known: ${known})`, [
+      { path: 'rulebook', message: `names no shipped rulebook (known: ${known})`, value: name },
+    ]);
+  }
+  return doc;
+}
+
+export function compileOrThrow(document: unknown, prefix = 'rulebook'): Rulebook {
+  const parsed = parseRulebook(document, prefix);
+  if (!parsed.ok) {
+    throw new LadderError('INVALID_INPUT', 'the rulebook breaks its schema', parsed.issues);
+  }
+  return parsed.rulebook;
+}
+
+export async function activeRulebookId(db: Queryable): Promise<string | null> {
+  const rows = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'rulebook'");
+  return rows[0]?.value ?? null;
+}
+
+/**
+ * Publishes a rulebook version. The same document again changes nothing;
+ * another document under a published id and version is refused.
+ */
+export async function publishRulebook(db: Queryable, document: unknown): Promise<Rulebook> {
+  const rulebook = compileOrThrow(document);
+  const doc = rulebook.document;
+  const existing = await db.query<{ document: unknown }>(
+    'SELECT document FROM rulebook_versions WHERE id = $1 AND version = $2',
+    [doc.id, doc.version],
+  );
+  const stored = existing[0];
+  if (stored) {
+    if (JSON.stringify(canonical(stored.document)) !== JSON.stringify(canonical(doc))) {
+      throw new LadderError('CONFLICT', `rulebook ${rulebook.key} is already published with other contents; publish a new version`, [
+        { path: 'version', message: 'is already published with other contents', value: doc.version },
+      ]);
+    }
+    return rulebook;
+  }
+  await db.query(
+    'INSERT INTO rulebook_versions (id, version, effective_from, document) VALUES ($1, $2, $3, $4::jsonb)',
+    [doc.id, doc.version, toPg(parseInstant(doc.effectiveFrom)), JSON.stringify(canonical(doc))],
+  );
+  await db.query(
+    "INSERT INTO settings (key, value) VALUES ('rulebook', $1) ON CONFLICT (key) DO NOTHING",
+    [doc.id],
+  );
+  return rulebook;
+}
+
+/** jsonb reorders keys; compare and store one canonical form. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+  );
+}
+
+/** Every published version of the store's rulebook, compiled. */
+export async function loadRulebooks(db: Queryable): Promise<Rulebook[]> {
+  const id = await activeRulebookId(db);
+  if (id === null) return [];
+  const rows = await db.query<{ document: unknown }>(
+    'SELECT document FROM rulebook_versions WHERE id = $1 ORDER BY version',
+    [id],
+  );
+  return rows.map((row) => compileOrThrow(row.document));
+}
+
+/** Publishes the shipped rulebook when the store has none yet. */
+export async function ensureRulebook(db: Queryable, name = '3n-2024-07'): Promise<void> {
+  if ((await activeRulebookId(db)) === null) await publishRulebook(db, shippedRulebook(name));
+}

@@ -1,0 +1,251 @@
+import type { Db } from './db.js';
+
+/**
+ * The schema, one migration per entry, applied in order and never edited once
+ * released: a change is a new entry. Money and rates are `numeric` (exact);
+ * instants are `timestamptz`. Facts (merchants, orders, events, charges,
+ * settlements) are kept as sent; results (assessments, fees, coupons, ledger)
+ * are written once by the engine and corrected only by new rows.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE rulebook_versions (
+    id text NOT NULL,
+    version integer NOT NULL CHECK (version >= 1),
+    effective_from timestamptz NOT NULL,
+    document jsonb NOT NULL,
+    published_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (id, version)
+  );
+
+  CREATE TABLE settings (
+    key text PRIMARY KEY,
+    value text NOT NULL
+  );
+
+  CREATE TABLE merchants (
+    id text PRIMARY KEY,
+    fx_rating text NOT NULL,
+    ingest_seq bigserial NOT NULL
+  );
+
+  CREATE TABLE fx_rating_changes (
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    at timestamptz NOT NULL,
+    rating text NOT NULL,
+    PRIMARY KEY (merchant_id, at)
+  );
+
+  CREATE TABLE risk_flags (
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    from_at timestamptz NOT NULL,
+    to_at timestamptz,
+    PRIMARY KEY (merchant_id, from_at),
+    CHECK (to_at IS NULL OR to_at >= from_at)
+  );
+
+  CREATE TABLE orders (
+    id text PRIMARY KEY,
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    service text NOT NULL,
+    type text NOT NULL,
+    amount_usd numeric NOT NULL CHECK (amount_usd > 0),
+    cleared_at timestamptz NOT NULL,
+    usd_cny numeric CHECK (usd_cny > 0),
+    ingest_seq bigserial NOT NULL
+  );
+  CREATE INDEX orders_merchant_service_cleared ON orders (merchant_id, service, cleared_at);
+  CREATE INDEX orders_service_cleared ON orders (service, cleared_at);
+
+  CREATE TABLE order_events (
+    order_id text PRIMARY KEY REFERENCES orders (id),
+    status text NOT NULL CHECK (status IN ('cancelled', 'refunded', 'fraudulent', 'abnormal')),
+    at timestamptz NOT NULL,
+    applied boolean NOT NULL DEFAULT false
+  );
+  CREATE INDEX order_events_pending ON order_events (at) WHERE NOT applied;
+
+  CREATE TABLE charges (
+    id text PRIMARY KEY,
+    order_id text NOT NULL REFERENCES orders (id),
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    kind text NOT NULL CHECK (kind = 'tax-refund-service-fee'),
+    amount_cny numeric NOT NULL CHECK (amount_cny > 0),
+    at timestamptz NOT NULL
+  );
+  CREATE INDEX charges_order ON charges (order_id);
+  CREATE INDEX charges_merchant ON charges (merchant_id, at);
+
+  CREATE TABLE settlements (
+    id text PRIMARY KEY,
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    currency text NOT NULL,
+    amount numeric NOT NULL CHECK (amount > 0),
+    base_rate numeric NOT NULL CHECK (base_rate > 0),
+    account text NOT NULL,
+    at timestamptz NOT NULL
+  );
+  CREATE INDEX settlements_merchant ON settlements (merchant_id, at);
+
+  CREATE TABLE assessment_runs (
+    service text NOT NULL,
+    quarter text NOT NULL,
+    effective_at timestamptz NOT NULL,
+    rulebook text NOT NULL,
+    max_order_seq bigint NOT NULL,
+    merchant_count integer NOT NULL,
+    ran_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (service, quarter)
+  );
+
+  CREATE TABLE assessments (
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    service text NOT NULL,
+    quarter text NOT NULL,
+    amount_usd numeric NOT NULL CHECK (amount_usd >= 0),
+    order_count integer NOT NULL,
+    level text NOT NULL,
+    effective_from timestamptz NOT NULL,
+    rulebook text NOT NULL,
+    explanation jsonb NOT NULL,
+    PRIMARY KEY (merchant_id, service, quarter)
+  );
+  CREATE INDEX assessments_quarter ON assessments (service, quarter, level);
+
+  CREATE TABLE coupons (
+    id text PRIMARY KEY,
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    face_cny numeric NOT NULL CHECK (face_cny > 0),
+    issued_at timestamptz NOT NULL,
+    expires_at timestamptz,
+    service text NOT NULL,
+    quarter text NOT NULL
+  );
+  CREATE INDEX coupons_merchant ON coupons (merchant_id, issued_at);
+
+  CREATE TABLE jump_rebates (
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    service text NOT NULL,
+    quarter text NOT NULL,
+    from_level text NOT NULL,
+    to_level text NOT NULL,
+    increase_usd numeric NOT NULL CHECK (increase_usd >= 0),
+    rebate_cny numeric NOT NULL CHECK (rebate_cny >= 0),
+    status text NOT NULL CHECK (status IN ('issued', 'suppressed')),
+    reason text,
+    coupon_id text REFERENCES coupons (id),
+    effective_at timestamptz NOT NULL,
+    rulebook text NOT NULL,
+    explanation jsonb NOT NULL,
+    PRIMARY KEY (merchant_id, service, quarter)
+  );
+
+  CREATE TABLE fees (
+    order_id text PRIMARY KEY REFERENCES orders (id),
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    cleared_at timestamptz NOT NULL,
+    status text NOT NULL CHECK (status IN ('charged', 'reversed', 'error')),
+    level text,
+    net_cny numeric,
+    vat_cny numeric,
+    gross_cny numeric,
+    standard_net_cny numeric,
+    error_code text,
+    error_message text,
+    reversed_at timestamptz,
+    rulebook text,
+    breakdown jsonb,
+    explanation jsonb,
+    CHECK ((status = 'error') = (net_cny IS NULL))
+  );
+  CREATE INDEX fees_merchant ON fees (merchant_id, cleared_at);
+
+  CREATE TABLE ledger_entries (
+    seq bigserial PRIMARY KEY,
+    key text NOT NULL UNIQUE,
+    kind text NOT NULL CHECK (kind IN ('issue', 'use', 'forfeit', 'expire')),
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    at timestamptz NOT NULL,
+    debit_account text NOT NULL,
+    credit_account text NOT NULL,
+    amount_cny numeric NOT NULL CHECK (amount_cny > 0),
+    coupon_id text NOT NULL REFERENCES coupons (id),
+    charge_id text REFERENCES charges (id),
+    CHECK (debit_account <> credit_account)
+  );
+  CREATE INDEX ledger_coupon ON ledger_entries (coupon_id);
+  CREATE INDEX ledger_merchant ON ledger_entries (merchant_id, seq);
+
+  CREATE TABLE charge_results (
+    charge_id text PRIMARY KEY REFERENCES charges (id),
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    amount_cny numeric NOT NULL,
+    paid_by_coupons_cny numeric NOT NULL CHECK (paid_by_coupons_cny >= 0),
+    payable_cny numeric NOT NULL CHECK (payable_cny >= 0),
+    CHECK (paid_by_coupons_cny + payable_cny = amount_cny)
+  );
+
+  CREATE TABLE coupon_uses (
+    charge_id text NOT NULL REFERENCES charges (id),
+    seq integer NOT NULL,
+    coupon_id text NOT NULL REFERENCES coupons (id),
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    order_id text NOT NULL REFERENCES orders (id),
+    amount_cny numeric NOT NULL CHECK (amount_cny > 0),
+    at timestamptz NOT NULL,
+    forfeited_at timestamptz,
+    PRIMARY KEY (charge_id, seq)
+  );
+  CREATE INDEX coupon_uses_order ON coupon_uses (order_id);
+  CREATE INDEX coupon_uses_coupon ON coupon_uses (coupon_id);
+
+  CREATE TABLE settlement_results (
+    settlement_id text PRIMARY KEY REFERENCES settlements (id),
+    merchant_id text NOT NULL REFERENCES merchants (id),
+    level text NOT NULL,
+    pips integer NOT NULL,
+    effective_rate numeric NOT NULL,
+    subsidy_cny numeric NOT NULL CHECK (subsidy_cny >= 0),
+    reason text,
+    rulebook text NOT NULL,
+    explanation jsonb NOT NULL
+  );
+
+  CREATE TABLE events (
+    seq bigserial PRIMARY KEY,
+    key text NOT NULL UNIQUE,
+    type text NOT NULL,
+    merchant_id text NOT NULL,
+    at timestamptz NOT NULL,
+    payload jsonb NOT NULL
+  );
+  CREATE INDEX events_merchant ON events (merchant_id, seq);
+  `,
+];
+
+/**
+ * Applies the migrations not yet applied, in one transaction each, under an
+ * advisory lock so that two processes opening one database do not race.
+ */
+export async function migrate(db: Db): Promise<void> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7277001)');
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => Number(row.version)));
+    for (const [index, sql] of MIGRATIONS.entries()) {
+      const version = index + 1;
+      if (applied.has(version)) continue;
+      await tx.exec(sql);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+    }
+  });
+}
+
+export async function migrationsCurrent(db: Db): Promise<boolean> {
+  const rows = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM schema_migrations');
+  return Number(rows[0]?.n ?? 0) === MIGRATIONS.length;
+}

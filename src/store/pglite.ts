@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite, types } from '@electric-sql/pglite';
+import type { Db, Queryable } from './db.js';
+import { MIGRATIONS, migrate } from './migrations.js';
+
+// Read numeric, int8 and timestamptz as the server prints them: numeric stays
+// an exact decimal string, timestamps are turned into instants by the store.
+const PARSERS = {
+  [types.NUMERIC]: (value: string) => value,
+  [types.INT8]: (value: string) => value,
+  [types.TIMESTAMPTZ]: (value: string) => value,
+};
+
+function wrap(pg: Pick<PGlite, 'query' | 'exec'>): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      const result = await pg.query<Row>(sql, params as unknown[]);
+      return result.rows;
+    },
+    async exec(sql: string) {
+      await pg.exec(sql);
+    },
+  };
+}
+
+function asDb(pg: PGlite): Db {
+  return {
+    kind: 'pglite',
+    ...wrap(pg),
+    transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
+    close: () => pg.close(),
+  };
+}
+
+const SESSION_SETTINGS = "SET TIME ZONE 'UTC'";
+
+/** A data directory on disk (`--data DIR`), created and migrated on first use. */
+export async function openPgliteDir(dataDir: string): Promise<Db> {
+  await mkdir(dataDir, { recursive: true });
+  const pg = await PGlite.create({ dataDir, parsers: PARSERS });
+  await pg.exec(SESSION_SETTINGS);
+  const db = asDb(pg);
+  await migrate(db);
+  return db;
+}
+
+function templatePath(): string {
+  const schemaHash = createHash('sha256').update(MIGRATIONS.join('\n')).digest('hex').slice(0, 16);
+  const here = dirname(fileURLToPath(import.meta.url));
+  // node_modules/.cache survives rebuilds and is ignored by git.
+  return join(here, '..', '..', 'node_modules', '.cache', 'ladder', `pglite-${schemaHash}.tar.gz`);
+}
+
+/**
+ * A fresh in-memory store. Creating a database inside WebAssembly takes
+ * seconds, so the first call saves a migrated, empty data directory as a
+ * template and every later call loads it (about half a second).
+ */
+export async function openPgliteMemory(): Promise<Db> {
+  const path = templatePath();
+  if (existsSync(path)) {
+    const blob = new Blob([await readFile(path)]);
+    const pg = await PGlite.create({ loadDataDir: blob, parsers: PARSERS });
+    await pg.exec(SESSION_SETTINGS);
+    return asDb(pg);
+  }
+
+  const pg = await PGlite.create({ parsers: PARSERS });
+  await pg.exec(SESSION_SETTINGS);
+  const db = asDb(pg);
+  await migrate(db);
+  const dump = await pg.dumpDataDir('gzip');
+  await mkdir(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}.tmp`;
+  await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+  await rename(partial, path);
+  return db;
+}

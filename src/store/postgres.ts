@@ -1,0 +1,54 @@
+import pg from 'pg';
+import type { Db, Queryable } from './db.js';
+import { migrate } from './migrations.js';
+
+// numeric, int8 and timestamptz stay strings, as in the PGlite adapter.
+const NUMERIC = 1700;
+const INT8 = 20;
+const TIMESTAMPTZ = 1184;
+for (const oid of [NUMERIC, INT8, TIMESTAMPTZ]) pg.types.setTypeParser(oid, (value) => value);
+
+function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      const result = await client.query(sql, params as unknown[]);
+      return result.rows as Row[];
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+/** A real PostgreSQL server at `DATABASE_URL`, migrated on open. */
+export async function openPostgres(url: string, options: { schema?: string } = {}): Promise<Db> {
+  const schema = options.schema;
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  pool.on('connect', (client) => {
+    client.query("SET TIME ZONE 'UTC'");
+    if (schema) client.query(`SET search_path TO "${schema}"`);
+  });
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+
+  const db: Db = {
+    kind: 'postgres',
+    ...wrap(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+  await migrate(db);
+  return db;
+}
