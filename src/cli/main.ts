@@ -1,7 +1,17 @@
 import { Command } from 'commander';
 import { openPgliteMemory } from '../store/pglite.js';
+import {
+  explainCommand,
+  generateCommand,
+  importCommand,
+  reportCommand,
+  runCommand,
+} from './commands.js';
+import { demoCommand } from './demo.js';
 import { reportFailure } from './errors.js';
 import { replayCommand } from './replay.js';
+import { rulebookCommands } from './rulebook.js';
+import { withStoreOption } from './store-options.js';
 
 const program = new Command();
 program
@@ -14,6 +24,61 @@ program
   .description('replay one scenario file (SPEC §12) and print its report as JSON')
   .argument('<file>', 'scenario JSON file')
   .action(replayCommand);
+
+program
+  .command('generate')
+  .description('write a realistic, seeded merchant base as CSV files and a replay scenario')
+  .option('--out <dir>', 'output directory', 'demo-data')
+  .option('--merchants <n>', 'number of merchants', '2000')
+  .option('--orders <n>', 'aim for about this many orders in all')
+  .option('--seed <n>', 'random seed; the same seed gives the same files', '1')
+  .option('--from <quarter>', 'first quarter', '2024-Q1')
+  .option('--to <quarter>', 'last quarter', '2025-Q1')
+  .action(generateCommand);
+
+withStoreOption(
+  program
+    .command('import')
+    .description('load the CSV files of a directory into the store; the same files twice change nothing')
+    .argument('<dir>', 'directory with merchants.csv, orders.csv, …')
+    .option('--skip-bad', 'apply the good rows and write the bad ones to --rejected')
+    .option('--rejected <file>', 'where --skip-bad lists the rows it left out', 'rejected.csv'),
+).action(importCommand);
+
+withStoreOption(
+  program
+    .command('run')
+    .description('run every assessment, fee, charge and settlement due by an instant, each exactly once')
+    .requiredOption('--until <instant>', 'ISO 8601 instant with offset, or a date (00:00 Asia/Shanghai)'),
+).action(runCommand);
+
+withStoreOption(
+  program
+    .command('report')
+    .description('the programme report: levels, jumps, fees against the standard fee, subsidies, coupons')
+    .option('--format <format>', 'table, json or csv', 'table'),
+).action(reportCommand);
+
+withStoreOption(
+  program
+    .command('explain')
+    .description('why an amount is what it is, in Chinese and English')
+    .argument('<kind>', 'fee ORDER_ID | rebate MERCHANT_ID QUARTER | subsidy SETTLEMENT_ID | level MERCHANT_ID QUARTER')
+    .argument('<ids...>')
+    .option('--service <service>', 'programme of a level or rebate', '3+N')
+    .option('--lang <lang>', 'zh-CN, en, both or json', 'both'),
+).action(explainCommand);
+
+withStoreOption(
+  program
+    .command('demo')
+    .description('generate, import, run and report on the embedded store in one go')
+    .option('--merchants <n>', 'number of merchants', '2000')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--out <dir>', 'where the generated files go', 'demo-data'),
+).action(demoCommand);
+
+rulebookCommands(program);
 
 program
   .command('warm')

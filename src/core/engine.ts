@@ -161,6 +161,10 @@ export function processSegment(input: SegmentInput, until: Instant, inclusive: b
     feed: [],
   };
   const coupons = new Map(input.coupons.map((c) => [c.couponId, { ...c }]));
+  const couponsOf = new Map<string, string[]>();
+  for (const coupon of input.coupons) {
+    couponsOf.set(coupon.merchantId, [...(couponsOf.get(coupon.merchantId) ?? []), coupon.couponId]);
+  }
   const feeStatus = new Map(input.feeStatus);
   const orderStatus = new Map(input.orderStatus);
   const usesByOrder = new Map<string, ExistingUse[]>();
@@ -178,7 +182,7 @@ export function processSegment(input: SegmentInput, until: Instant, inclusive: b
         applyStatus(input, item.event, feeStatus, orderStatus, usesByOrder, out);
         break;
       case 'charge':
-        applyCharge(input, item.charge, coupons, orderStatus, usesByOrder, out);
+        applyCharge(input, item.charge, coupons, couponsOf, orderStatus, usesByOrder, out);
         break;
       case 'settlement':
         settle(input, item.settlement, out);
@@ -263,18 +267,6 @@ function priceOrder(
     rulebookKey: rulebook.key,
   });
   feeStatus.set(order.id, 'charged');
-  out.feed.push({
-    key: `fee-charged:${order.id}`,
-    type: 'fee.charged',
-    merchantId: order.merchantId,
-    at: order.clearedAt,
-    payload: {
-      orderId: order.id,
-      level,
-      netCny: outcome.quote.netCny.toFixed(2),
-      grossCny: outcome.quote.grossCny.toFixed(2),
-    },
-  });
 }
 
 function applyStatus(
@@ -352,11 +344,14 @@ function applyCharge(
   input: SegmentInput,
   charge: Charge,
   coupons: Map<string, CouponBalance>,
+  couponsOf: ReadonlyMap<string, readonly string[]>,
   orderStatus: Map<string, TerminalStatus>,
   usesByOrder: Map<string, ExistingUse[]>,
   out: SegmentOutput,
 ): void {
-  const own = [...coupons.values()].filter((c) => c.merchantId === charge.merchantId);
+  const own = [...(couponsOf.get(charge.merchantId) ?? [])].map((id) => coupons.get(id)).filter(
+    (c): c is CouponBalance => c !== undefined,
+  );
   const allocation = allocateCoupons(charge.amountCny, own, charge.at);
   out.charges.push({
     chargeId: charge.id,
@@ -425,13 +420,4 @@ function settle(input: SegmentInput, settlement: Settlement, out: SegmentOutput)
   const level = levelAt(input, settlement.merchantId, service, settlement.at) ?? '-';
   const result = settleFx({ settlement, merchant, level, rulebook });
   out.settlements.push({ ...result, rulebookKey: rulebook.key });
-  if (result.reason === null) {
-    out.feed.push({
-      key: `settlement-subsidised:${settlement.id}`,
-      type: 'settlement.subsidised',
-      merchantId: settlement.merchantId,
-      at: settlement.at,
-      payload: { settlementId: settlement.id, pips: result.pips, subsidyCny: result.subsidyCny.toFixed(2) },
-    });
-  }
 }

@@ -15,6 +15,17 @@ import type { Rulebook } from './rulebook/rulebook.js';
 import type { FeeRuleDocument } from './rulebook/schema.js';
 import { dateOf, monthOf, parseInstant } from './time.js';
 
+// Rule periods are parsed once per distinct text, not once per order.
+const parsedInstants = new Map<string, number>();
+function instantOf(text: string): number {
+  let at = parsedInstants.get(text);
+  if (at === undefined) {
+    at = parseInstant(text);
+    parsedInstants.set(text, at);
+  }
+  return at;
+}
+
 /** Everything a basic service fee was computed from, and each step's result. */
 export interface FeeQuote {
   readonly orderId: string;
@@ -55,7 +66,7 @@ export type FeeOutcome = { ok: true; quote: FeeQuote } | { ok: false; error: Dom
 /** The fee rule that covers a service at an instant, if any (SPEC §5, D12). */
 export function feeRuleAt(rulebook: Rulebook, service: string, at: number): FeeRuleDocument | undefined {
   return rulebook.document.fees.rules.find(
-    (rule) => rule.service === service && parseInstant(rule.from) <= at && at < parseInstant(rule.until),
+    (rule) => rule.service === service && instantOf(rule.from) <= at && at < instantOf(rule.until),
   );
 }
 
@@ -165,12 +176,17 @@ export function quoteFee(input: FeeInput): FeeOutcome {
     grossCny,
     monthOrderIndex: rule.type === 'monthly-order-count' ? input.monthOrderIndex : null,
   } as const;
-  return { ok: true, quote: { ...quote, explanation: explainFee(quote, order, rulebook.key) } };
+  return { ok: true, quote: { ...quote, explanation: explainFeeQuote(quote, order, rulebook.key) } };
 }
 
-function explainFee(
+/**
+ * The sentence of SPEC §11 for a fee, built from the quote on demand (the
+ * store keeps the quote's inputs, not the text), e.g. "10,000.00 USD × 7.1000
+ * × 1.5% × 45% = 479.25 CNY, above the LV5 maximum, so 270.00 CNY".
+ */
+export function explainFeeQuote(
   quote: Omit<FeeQuote, 'explanation'>,
-  order: Order,
+  order: Pick<Order, 'id' | 'amountUsd'>,
   rulebookKey: string,
 ): Explanation {
   const usd = groupThousands(formatAmount(order.amountUsd));

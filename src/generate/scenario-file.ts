@@ -30,6 +30,7 @@ const SECTION_OF: Partial<Record<RowKind, Section>> = {
   settlements: 'settlements',
 };
 const SECTIONS: readonly Section[] = ['orders', 'orderEvents', 'charges', 'settlements'];
+const CHUNK_CHARS = 65_536;
 
 interface MerchantObject {
   id: string;
@@ -38,18 +39,30 @@ interface MerchantObject {
   riskFlags?: Array<{ from: string; to: string | null }>;
 }
 
-/** An array written one element per line, with the commas between them. */
+/**
+ * An array written one element per line, with the commas between them.
+ * Elements are gathered into chunks of about 64 KiB: one write per element
+ * made the file system calls, not the generator, the slowest part.
+ */
 class JsonArrayPart {
   readonly stream: WriteStream;
   count = 0;
+  #buffered = '';
 
   constructor(readonly path: string) {
     this.stream = createWriteStream(path);
   }
 
   write(element: unknown): Promise<unknown> | null {
-    const text = `${this.count === 0 ? '' : ',\n'}    ${JSON.stringify(element)}`;
+    this.#buffered += `${this.count === 0 ? '' : ',\n'}    ${JSON.stringify(element)}`;
     this.count += 1;
+    return this.#buffered.length < CHUNK_CHARS ? null : this.flush();
+  }
+
+  flush(): Promise<unknown> | null {
+    const text = this.#buffered;
+    this.#buffered = '';
+    if (text === '') return null;
     return this.stream.write(text) ? null : once(this.stream, 'drain');
   }
 }
@@ -75,14 +88,6 @@ export class ScenarioFile {
         `  "asOf": ${JSON.stringify(header.asOf)},\n` +
         '  "merchants": [\n',
     );
-  }
-
-  /** How many elements each list of the scenario holds so far. */
-  counts(): Record<string, number> {
-    const counts: Record<string, number> = { merchants: this.#merchants.count };
-    if (this.#pending !== null) counts.merchants = (counts.merchants ?? 0) + 1;
-    for (const [section, part] of this.#parts) counts[section] = part.count;
-    return counts;
   }
 
   write({ kind, row }: GeneratedRow): Promise<unknown> | null {
@@ -117,10 +122,14 @@ export class ScenarioFile {
   async close(): Promise<void> {
     const flushed = this.#flushMerchant();
     if (flushed !== null) await flushed;
+    const merchantsWritten = this.#merchants.flush();
+    if (merchantsWritten !== null) await merchantsWritten;
 
     const out = this.#merchants.stream;
     out.write(closing(this.#merchants.count));
     for (const [section, part] of this.#parts) {
+      const last = part.flush();
+      if (last !== null) await last;
       part.stream.end();
       await finished(part.stream);
 

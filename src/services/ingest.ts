@@ -27,8 +27,22 @@ export interface Located<T> {
   readonly where: string;
 }
 
+export interface RiskFlagRow {
+  readonly merchantId: string;
+  readonly from: string;
+  readonly to: string | null;
+}
+
+export interface FxRatingChangeRow {
+  readonly merchantId: string;
+  readonly at: string;
+  readonly rating: string;
+}
+
 export interface IngestBatch {
   readonly merchants?: readonly Located<MerchantInput>[];
+  readonly riskFlags?: readonly Located<RiskFlagRow>[];
+  readonly fxRatingChanges?: readonly Located<FxRatingChangeRow>[];
   readonly orders?: readonly Located<OrderInput>[];
   readonly orderEvents?: readonly Located<OrderEventInput>[];
   readonly charges?: readonly Located<ChargeInput>[];
@@ -38,6 +52,15 @@ export interface IngestBatch {
 export interface IngestSummary {
   readonly inserted: Record<string, number>;
   readonly unchanged: Record<string, number>;
+  /** Bad rows left out; only with `skipBad`, else the whole batch is refused. */
+  readonly rejected: FieldIssue[];
+}
+
+interface Context {
+  readonly issues: FieldIssue[];
+  readonly inserted: Record<string, number>;
+  readonly unchanged: Record<string, number>;
+  readonly skipBad: boolean;
 }
 
 function field(where: string, name: string): string {
@@ -56,25 +79,36 @@ async function existingById<Row extends { id: string }>(
   return found;
 }
 
-/** Applies a batch in the caller's transaction; throws a LadderError naming every bad field. */
-export async function ingest(tx: Queryable, batch: IngestBatch): Promise<IngestSummary> {
+/**
+ * Applies a batch in the caller's transaction; throws a LadderError naming
+ * every bad field. With `skipBad`, bad rows are left out and returned, and
+ * the good ones applied (a row that names a rejected one is rejected too).
+ */
+export async function ingest(
+  tx: Queryable,
+  batch: IngestBatch,
+  options: { skipBad?: boolean } = {},
+): Promise<IngestSummary> {
+  const skipBad = options.skipBad ?? false;
   const issues: FieldIssue[] = [];
   const inserted: Record<string, number> = {};
   const unchanged: Record<string, number> = {};
+  const go = () => skipBad || issues.length === 0;
+  const c = { issues, inserted, unchanged, skipBad };
 
-  await ingestMerchants(tx, batch.merchants ?? [], issues, inserted, unchanged);
-  if (issues.length === 0) await ingestOrders(tx, batch.orders ?? [], issues, inserted, unchanged);
-  if (issues.length === 0) await ingestEvents(tx, batch.orderEvents ?? [], issues, inserted, unchanged);
-  if (issues.length === 0) await ingestCharges(tx, batch.charges ?? [], issues, inserted, unchanged);
-  if (issues.length === 0) {
-    await ingestSettlements(tx, batch.settlements ?? [], issues, inserted, unchanged);
-  }
+  await ingestMerchants(tx, batch.merchants ?? [], c);
+  if (go()) await ingestMerchantFacts(tx, batch.riskFlags ?? [], batch.fxRatingChanges ?? [], c);
+  if (go()) await ingestOrders(tx, batch.orders ?? [], c);
+  if (go()) await ingestEvents(tx, batch.orderEvents ?? [], c);
+  if (go()) await ingestCharges(tx, batch.charges ?? [], c);
+  if (go()) await ingestSettlements(tx, batch.settlements ?? [], c);
 
+  if (skipBad) return { inserted, unchanged, rejected: issues };
   if (issues.length > 0) {
     const conflict = issues.every((issue) => issue.message.includes('other facts'));
     throw new LadderError(conflict ? 'CONFLICT' : 'INVALID_INPUT', `${issues.length} bad field(s); nothing was applied`, issues);
   }
-  return { inserted, unchanged };
+  return { inserted, unchanged, rejected: [] };
 }
 
 interface MerchantRow {
@@ -85,9 +119,7 @@ interface MerchantRow {
 async function ingestMerchants(
   tx: Queryable,
   merchants: readonly Located<MerchantInput>[],
-  issues: FieldIssue[],
-  inserted: Record<string, number>,
-  unchanged: Record<string, number>,
+  { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (merchants.length === 0) return;
   const existing = await existingById<MerchantRow>(
@@ -106,34 +138,85 @@ async function ingestMerchants(
       seen.add(value.id);
     }
   }
-  if (issues.length > 0) return;
+  if (issues.length > 0 && !skipBad) return;
   await insertRows(tx, 'merchants', { id: 'text', fx_rating: 'text' }, fresh);
   inserted.merchants = fresh.length;
   unchanged.merchants = merchants.length - fresh.length;
 
-  const flags = merchants.flatMap(({ value }) =>
-    (value.riskFlags ?? []).map((flag) => ({
-      merchant_id: value.id,
-      from_at: toPg(parseInstant(flag.from)),
-      to_at: flag.to === null ? null : toPg(parseInstant(flag.to)),
-    })),
+  await writeRiskFlags(
+    tx,
+    merchants.flatMap(({ value }) =>
+      (value.riskFlags ?? []).map((flag) => ({ merchantId: value.id, from: flag.from, to: flag.to })),
+    ),
   );
+  await writeRatingChanges(
+    tx,
+    merchants.flatMap(({ value }) =>
+      (value.fxRatingChanges ?? []).map((change) => ({ merchantId: value.id, ...change })),
+    ),
+  );
+}
+
+async function writeRiskFlags(tx: Queryable, flags: readonly RiskFlagRow[]): Promise<void> {
   // A flag is keyed by its start; closing an open flag later sets its end.
   await insertRows(
     tx,
     'risk_flags',
     { merchant_id: 'text', from_at: 'timestamptz', to_at: 'timestamptz' },
-    flags,
+    flags.map((flag) => ({
+      merchant_id: flag.merchantId,
+      from_at: toPg(parseInstant(flag.from)),
+      to_at: flag.to === null ? null : toPg(parseInstant(flag.to)),
+    })),
     'ON CONFLICT (merchant_id, from_at) DO UPDATE SET to_at = EXCLUDED.to_at WHERE risk_flags.to_at IS NULL',
   );
-  const changes = merchants.flatMap(({ value }) =>
-    (value.fxRatingChanges ?? []).map((change) => ({
-      merchant_id: value.id,
+}
+
+async function writeRatingChanges(tx: Queryable, changes: readonly FxRatingChangeRow[]): Promise<void> {
+  await insertRows(
+    tx,
+    'fx_rating_changes',
+    { merchant_id: 'text', at: 'timestamptz', rating: 'text' },
+    changes.map((change) => ({
+      merchant_id: change.merchantId,
       at: toPg(parseInstant(change.at)),
       rating: change.rating,
     })),
   );
-  await insertRows(tx, 'fx_rating_changes', { merchant_id: 'text', at: 'timestamptz', rating: 'text' }, changes);
+}
+
+/** Risk flags and FX rating changes sent on their own (CSV, API), for known merchants. */
+async function ingestMerchantFacts(
+  tx: Queryable,
+  flags: readonly Located<RiskFlagRow>[],
+  changes: readonly Located<FxRatingChangeRow>[],
+  { issues, inserted, skipBad }: Context,
+): Promise<void> {
+  if (flags.length + changes.length === 0) return;
+  const known = await knownIds(tx, 'merchants', [...flags, ...changes].map((row) => row.value.merchantId));
+  const goodFlags: RiskFlagRow[] = [];
+  for (const { value, where } of flags) {
+    if (!known.has(value.merchantId)) {
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+    } else if (value.to !== null && parseInstant(value.to) < parseInstant(value.from)) {
+      issues.push({ path: field(where, 'to'), message: 'must not be before from', value: value.to });
+    } else {
+      goodFlags.push(value);
+    }
+  }
+  const goodChanges: FxRatingChangeRow[] = [];
+  for (const { value, where } of changes) {
+    if (!known.has(value.merchantId)) {
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+    } else {
+      goodChanges.push(value);
+    }
+  }
+  if (issues.length > 0 && !skipBad) return;
+  await writeRiskFlags(tx, goodFlags);
+  await writeRatingChanges(tx, goodChanges);
+  inserted.riskFlags = goodFlags.length;
+  inserted.fxRatingChanges = goodChanges.length;
 }
 
 interface OrderRow {
@@ -158,9 +241,7 @@ async function knownIds(tx: Queryable, table: 'merchants' | 'orders', ids: reado
 async function ingestOrders(
   tx: Queryable,
   orders: readonly Located<OrderInput>[],
-  issues: FieldIssue[],
-  inserted: Record<string, number>,
-  unchanged: Record<string, number>,
+  { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (orders.length === 0) return;
   const merchants = await knownIds(tx, 'merchants', orders.map((o) => o.value.merchantId));
@@ -201,7 +282,7 @@ async function ingestOrders(
       usd_cny: value.usdCny ?? null,
     });
   }
-  if (issues.length > 0) return;
+  if (issues.length > 0 && !skipBad) return;
   await insertRows(
     tx,
     'orders',
@@ -215,9 +296,7 @@ async function ingestOrders(
 async function ingestEvents(
   tx: Queryable,
   events: readonly Located<OrderEventInput>[],
-  issues: FieldIssue[],
-  inserted: Record<string, number>,
-  unchanged: Record<string, number>,
+  { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (events.length === 0) return;
   const ids = [...new Set(events.map((e) => e.value.orderId))];
@@ -263,7 +342,7 @@ async function ingestEvents(
     }
     fresh.set(value.orderId, { order_id: value.orderId, status: value.status, at: toPg(at) });
   }
-  if (issues.length > 0) return;
+  if (issues.length > 0 && !skipBad) return;
   await insertRows(tx, 'order_events', { order_id: 'text', status: 'text', at: 'timestamptz' }, [...fresh.values()]);
   inserted.orderEvents = fresh.size;
   unchanged.orderEvents = events.length - fresh.size;
@@ -281,9 +360,7 @@ interface ChargeRow {
 async function ingestCharges(
   tx: Queryable,
   charges: readonly Located<ChargeInput>[],
-  issues: FieldIssue[],
-  inserted: Record<string, number>,
-  unchanged: Record<string, number>,
+  { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (charges.length === 0) return;
   const ownerOf = new Map<string, string>();
@@ -331,7 +408,7 @@ async function ingestCharges(
       at: toPg(parseInstant(value.at)),
     });
   }
-  if (issues.length > 0) return;
+  if (issues.length > 0 && !skipBad) return;
   await insertRows(
     tx,
     'charges',
@@ -355,9 +432,7 @@ interface SettlementRow {
 async function ingestSettlements(
   tx: Queryable,
   settlements: readonly Located<SettlementInput>[],
-  issues: FieldIssue[],
-  inserted: Record<string, number>,
-  unchanged: Record<string, number>,
+  { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (settlements.length === 0) return;
   const merchants = await knownIds(tx, 'merchants', settlements.map((s) => s.value.merchantId));
@@ -398,7 +473,7 @@ async function ingestSettlements(
       at: toPg(parseInstant(value.at)),
     });
   }
-  if (issues.length > 0) return;
+  if (issues.length > 0 && !skipBad) return;
   await insertRows(
     tx,
     'settlements',

@@ -3,6 +3,7 @@ import { type Rulebook, parseRulebook } from '../core/rulebook/rulebook.js';
 import type { RulebookDocument } from '../core/rulebook/schema.js';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { parseInstant } from '../core/time.js';
+import { dec } from '../core/money.js';
 import type { Queryable } from '../store/db.js';
 import { toPg } from '../store/rows.js';
 
@@ -43,6 +44,12 @@ export async function activeRulebookId(db: Queryable): Promise<string | null> {
 export async function publishRulebook(db: Queryable, document: unknown): Promise<Rulebook> {
   const rulebook = compileOrThrow(document);
   const doc = rulebook.document;
+  const active = await activeRulebookId(db);
+  if (active !== null && active !== doc.id) {
+    throw new LadderError('CONFLICT', `this store follows rulebook ${active}; publish a version of ${active}`, [
+      { path: 'id', message: `must be ${active}, the rulebook this store follows`, value: doc.id },
+    ]);
+  }
   const existing = await db.query<{ document: unknown }>(
     'SELECT document FROM rulebook_versions WHERE id = $1 AND version = $2',
     [doc.id, doc.version],
@@ -92,4 +99,30 @@ export async function loadRulebooks(db: Queryable): Promise<Rulebook[]> {
 /** Publishes the shipped rulebook when the store has none yet. */
 export async function ensureRulebook(db: Queryable, name = '3n-2024-07'): Promise<void> {
   if ((await activeRulebookId(db)) === null) await publishRulebook(db, shippedRulebook(name));
+}
+
+/**
+ * Loads customs' monthly USD/CNY rates (D3) as a new version of the store's
+ * rulebook: the latest version with the rates merged in, effective from the
+ * same instant, so that it supersedes that version wherever it was in force.
+ * Returns the new version's key, or null when every rate was already there.
+ */
+export async function publishMonthlyRates(db: Queryable, rates: Readonly<Record<string, string>>): Promise<string | null> {
+  const versions = await loadRulebooks(db);
+  const latest = versions.reduce<Rulebook | undefined>(
+    (found, v) => (!found || v.effectiveFrom > found.effectiveFrom || (v.effectiveFrom === found.effectiveFrom && v.document.version > found.document.version) ? v : found),
+    undefined,
+  );
+  if (!latest) throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no rulebook to add monthly rates to');
+  const current = latest.document.fees.monthlyUsdCny;
+  const changed = Object.entries(rates).some(([month, rate]) => current[month] === undefined || dec(current[month]).cmp(dec(rate)) !== 0);
+  if (!changed) return null;
+  const highest = Math.max(...versions.filter((v) => v.document.id === latest.document.id).map((v) => v.document.version));
+  const next: RulebookDocument = {
+    ...latest.document,
+    version: highest + 1,
+    fees: { ...latest.document.fees, monthlyUsdCny: { ...current, ...rates } },
+  };
+  const published = await publishRulebook(db, next);
+  return published.key;
 }

@@ -70,14 +70,18 @@ export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
     summary.statusChanges += out.appliedEvents.length;
   };
 
+  // Fees that could not be computed are tried again once per run, in its
+  // first step: a rate or rulebook version loaded since may now cover them.
+  let retryErrors = true;
   for (const due of pending) {
-    count(await db.transaction((tx) => runSegment(tx, rulebooks, due.at, false)));
+    count(await db.transaction((tx) => runSegment(tx, rulebooks, due.at, false, retryErrors)));
+    retryErrors = false;
     const merchants = await db.transaction((tx) => runAssessment(tx, due));
     if (merchants !== null) {
       summary.assessments.push({ service: due.service, quarter: due.quarter, effectiveAt: formatInstant(due.at), merchants });
     }
   }
-  count(await db.transaction((tx) => runSegment(tx, rulebooks, until, true)));
+  count(await db.transaction((tx) => runSegment(tx, rulebooks, until, true, retryErrors)));
   return summary;
 }
 
@@ -257,13 +261,19 @@ async function writeFeed(tx: Queryable, feed: readonly FeedEvent[]): Promise<voi
 const cmp = (inclusive: boolean) => (inclusive ? '<=' : '<');
 
 /** Loads what is due before `bound`, runs the core over it, and writes what it returns. */
-async function runSegment(tx: Queryable, rulebooks: readonly Rulebook[], bound: Instant, inclusive: boolean): Promise<SegmentOutput | null> {
+async function runSegment(
+  tx: Queryable,
+  rulebooks: readonly Rulebook[],
+  bound: Instant,
+  inclusive: boolean,
+  retryErrors: boolean,
+): Promise<SegmentOutput | null> {
   const at = toPg(bound);
   const orderRows = await tx.query<{ id: string; merchant_id: string; service: string; type: string; amount_usd: string; cleared_at: string; usd_cny: string | null }>(
     `SELECT o.id, o.merchant_id, o.service, o.type, o.amount_usd, o.cleared_at, o.usd_cny
      FROM orders o LEFT JOIN fees f ON f.order_id = o.id
-     WHERE (f.order_id IS NULL OR f.status = 'error') AND o.cleared_at ${cmp(inclusive)} $1`,
-    [at],
+     WHERE (f.order_id IS NULL OR ($2 AND f.status = 'error')) AND o.cleared_at ${cmp(inclusive)} $1`,
+    [at, retryErrors],
   );
   const eventRows = await tx.query<{ order_id: string; status: TerminalStatus; at: string; merchant_id: string }>(
     `SELECT e.order_id, e.status, e.at, o.merchant_id FROM order_events e JOIN orders o ON o.id = e.order_id
@@ -412,7 +422,8 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
               vatRate: fee.quote.vatRate.toFixed(),
               monthOrderIndex: fee.quote.monthOrderIndex,
             },
-            explanation: fee.quote.explanation,
+            // The sentence is rebuilt from the breakdown when asked for (services/explain.ts).
+            explanation: null,
           }
         : {
             order_id: fee.orderId,

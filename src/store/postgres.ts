@@ -23,11 +23,13 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 /** A real PostgreSQL server at `DATABASE_URL`, migrated on open. */
 export async function openPostgres(url: string, options: { schema?: string } = {}): Promise<Db> {
   const schema = options.schema;
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
-  pool.on('connect', (client) => {
-    client.query("SET TIME ZONE 'UTC'");
-    if (schema) client.query(`SET search_path TO "${schema}"`);
-  });
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`schema name ${JSON.stringify(schema)} must be a lowercase SQL identifier`);
+  }
+  // Session settings go in the startup packet, so that they hold before the
+  // first query of every pooled connection without a query of their own.
+  const settings = ['-c TimeZone=UTC', ...(schema ? [`-c search_path=${schema}`] : [])];
+  const pool = new pg.Pool({ connectionString: url, max: 8, options: settings.join(' ') });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
 
   const db: Db = {

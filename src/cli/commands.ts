@@ -1,0 +1,204 @@
+import { writeFile } from 'node:fs/promises';
+import { stringify } from 'csv-stringify/sync';
+import { LadderError } from '../core/errors.js';
+import { groupThousands } from '../core/money.js';
+import { formatInstant, instantProblem, parseInstant } from '../core/time.js';
+import { checkGenerateOptions, type GenerateOptions, writeDataset } from '../generate/generate.js';
+import { type AmountExplanation, explainFee, explainLevel, explainRebate, explainSubsidy } from '../services/explain.js';
+import { importDirectory } from '../services/import.js';
+import { type ProgrammeReport, programmeReport } from '../services/programme-report.js';
+import { runUntil } from '../services/run.js';
+import type { Db } from '../store/db.js';
+import { progressReporter } from './progress.js';
+import { type StoreFlags, withStore } from './store-options.js';
+import { renderTable } from './table.js';
+
+export function parseUntil(text: string): number {
+  const problem = instantProblem(text);
+  if (problem) {
+    const why = problem === 'missing-offset' ? 'carries no offset (add +08:00 or Z)' : 'is not an instant or date';
+    throw new LadderError('INVALID_INPUT', `--until ${why}`, [{ path: '--until', message: why, value: text }]);
+  }
+  return parseInstant(text);
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new LadderError('INVALID_INPUT', `${name} must be a whole number above 0`, [{ path: name, message: 'must be a whole number above 0', value: text }]);
+  }
+  return value;
+}
+
+export interface GenerateFlags {
+  readonly out: string;
+  readonly merchants: string;
+  readonly seed: string;
+  readonly orders?: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export async function generateCommand(flags: GenerateFlags): Promise<void> {
+  const options: GenerateOptions = {
+    merchants: positiveInteger('--merchants', flags.merchants),
+    seed: Number.parseInt(flags.seed, 10),
+    firstQuarter: flags.from,
+    lastQuarter: flags.to,
+    ...(flags.orders === undefined ? {} : { ordersTarget: positiveInteger('--orders', flags.orders) }),
+  };
+  try {
+    checkGenerateOptions(options);
+  } catch (err) {
+    throw new LadderError('INVALID_INPUT', (err as Error).message);
+  }
+  const progress = progressReporter('generate');
+  const summary = await writeDataset(flags.out, options, (done, total) => progress.update(done, total, 'merchants'));
+  progress.stop();
+  for (const [file, rows] of Object.entries(summary.files)) process.stderr.write(`${file}: ${rows} rows\n`);
+  process.stderr.write(`scenario: ${summary.scenarioPath}\n`);
+}
+
+export async function importCommand(dir: string, flags: StoreFlags & { skipBad?: boolean; rejected: string }): Promise<void> {
+  await withStore(flags, (db) => importInto(db, dir, flags));
+}
+
+export async function importInto(db: Db, dir: string, flags: { skipBad?: boolean; rejected: string }): Promise<void> {
+  const progress = progressReporter('import');
+  const result = await importDirectory(db, dir, {
+    skipBad: flags.skipBad ?? false,
+    onProgress: ({ file, bytesRead, bytesTotal, rows }) => progress.update(bytesRead, bytesTotal, `${file} ${rows} rows`),
+  });
+  progress.stop();
+  process.stderr.write(
+    `${renderTable(
+      ['file', 'rows', 'inserted', 'unchanged', 'rejected'],
+      result.files.map((f) => [f.file, f.rows, f.inserted, f.unchanged, f.rejected]),
+    )}\n`,
+  );
+  if (result.rulebookVersion) process.stderr.write(`monthly rates published as rulebook ${result.rulebookVersion}\n`);
+  if (result.rejected.length > 0) {
+    const csv = stringify(
+      result.rejected.map((issue) => {
+        const [where = '', field = ''] = issue.path.split(' ');
+        const [file, line] = where.split(':');
+        return { file, line, field, value: issue.value === undefined ? '' : String(issue.value), message: issue.message };
+      }),
+      { header: true, columns: ['file', 'line', 'field', 'value', 'message'] },
+    );
+    await writeFile(flags.rejected, csv);
+    process.stderr.write(`${result.rejected.length} bad row(s) left out, listed in ${flags.rejected}\n`);
+  }
+}
+
+export async function runCommand(flags: StoreFlags & { until: string }): Promise<void> {
+  const until = parseUntil(flags.until);
+  await withStore(flags, async (db) => {
+    const summary = await runUntil(db, until);
+    printRunSummary(summary, until);
+  });
+}
+
+export function printRunSummary(summary: Awaited<ReturnType<typeof runUntil>>, until: number): void {
+  for (const a of summary.assessments) {
+    process.stderr.write(`assessed ${a.service} ${a.quarter}: ${a.merchants} merchants, effective ${a.effectiveAt}\n`);
+  }
+  process.stderr.write(
+    `run until ${formatInstant(until)}: ${summary.fees} fees, ${summary.statusChanges} status changes, ` +
+      `${summary.charges} charges, ${summary.settlements} settlements\n`,
+  );
+}
+
+export async function reportCommand(flags: StoreFlags & { format: string }): Promise<void> {
+  await withStore(flags, async (db) => process.stdout.write(renderReport(await programmeReport(db), flags.format)));
+}
+
+export function renderReport(report: ProgrammeReport, format: string): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  const levelNames = [...new Set(report.levels.map((l) => l.level))].sort();
+  const services = [...new Set(report.levels.map((l) => l.service))].sort();
+  const levelRows = services.flatMap((service) =>
+    [...new Set(report.levels.filter((l) => l.service === service).map((l) => l.quarter))].map((quarter) => [
+      service,
+      quarter,
+      ...levelNames.map((name) => report.levels.find((l) => l.service === service && l.quarter === quarter && l.level === name)?.merchants ?? 0),
+    ]),
+  );
+  const quarterHeaders = ['quarter', 'jumps', 'rebates CNY', 'suppressed', 'fees', 'reversed', 'errors', 'fee net CNY', 'standard CNY', 'discount cost CNY', 'subsidised', 'subsidies CNY'];
+  const quarterRows = report.quarters.map((q) => [
+    q.quarter, q.jumps, q.rebatesIssuedCny, q.rebatesSuppressed, q.feesCharged, q.feesReversed, q.feeErrors,
+    q.feeNetCny, q.standardFeeNetCny, q.discountCostCny, q.settlementsSubsidised, q.subsidiesCny,
+  ]);
+  if (format === 'csv') {
+    return (
+      stringify([['service', 'quarter', ...levelNames], ...levelRows]) +
+      '\n' +
+      stringify([quarterHeaders, ...quarterRows]) +
+      '\n' +
+      stringify([Object.keys(report.coupons), Object.values(report.coupons).map(String)])
+    );
+  }
+  if (format !== 'table') {
+    throw new LadderError('INVALID_INPUT', '--format must be table, json or csv', [{ path: '--format', message: 'must be table, json or csv', value: format }]);
+  }
+  const grouped = (rows: (string | number)[][]) => rows.map((row) => row.map((cell) => (typeof cell === 'string' && /^\d+\.\d\d$/.test(cell) ? groupThousands(cell) : cell)));
+  const c = report.coupons;
+  return [
+    'Merchants per level (assessment of each quarter)',
+    renderTable(['service', 'quarter', ...levelNames], levelRows),
+    '',
+    'Per quarter (fees by clearance quarter; rebates by assessed quarter)',
+    renderTable(quarterHeaders, grouped(quarterRows)),
+    '',
+    'Coupons',
+    renderTable(
+      ['coupons', 'issued CNY', 'used CNY', 'forfeited CNY', 'expired CNY', 'outstanding CNY'],
+      grouped([[c.count, c.issuedCny, c.usedCny, c.forfeitedCny, c.expiredCny, c.outstandingCny]]),
+    ),
+    report.feeErrors.length > 0 ? `\nFees not computed: ${report.feeErrors.map((e) => `${e.code} ${e.count}`).join(', ')}` : '',
+    '',
+  ].join('\n');
+}
+
+export async function explainCommand(
+  kind: string,
+  args: string[],
+  flags: StoreFlags & { service: string; lang: string },
+): Promise<void> {
+  await withStore(flags, async (db) => {
+    let found: AmountExplanation;
+    const [first = '', second = ''] = args;
+    const need = (n: number, usage: string) => {
+      if (args.length < n) throw new LadderError('INVALID_INPUT', `usage: ladder explain ${usage}`);
+    };
+    switch (kind) {
+      case 'fee':
+        need(1, 'fee ORDER_ID');
+        found = await explainFee(db, first);
+        break;
+      case 'subsidy':
+        need(1, 'subsidy SETTLEMENT_ID');
+        found = await explainSubsidy(db, first);
+        break;
+      case 'level':
+        need(2, 'level MERCHANT_ID QUARTER');
+        found = await explainLevel(db, first, second, flags.service);
+        break;
+      case 'rebate':
+        need(2, 'rebate MERCHANT_ID QUARTER');
+        found = await explainRebate(db, first, second, flags.service);
+        break;
+      default:
+        throw new LadderError('INVALID_INPUT', `cannot explain "${kind}": use fee, rebate, subsidy or level`, [
+          { path: 'KIND', message: 'must be fee, rebate, subsidy or level', value: kind },
+        ]);
+    }
+    if (flags.lang === 'json') {
+      process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+      return;
+    }
+    if (flags.lang !== 'en') process.stdout.write(`${found.zh}\n`);
+    if (flags.lang !== 'zh-CN') process.stdout.write(`${found.en}\n`);
+    process.stdout.write(`(rulebook ${found.rulebook})\n`);
+  });
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { LadderError } from '../core/errors.js';
+import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
+import { formatInstant } from '../core/time.js';
+import { compileOrThrow, loadRulebooks, publishRulebook, shippedRulebook } from '../services/rulebooks.js';
+import { type StoreFlags, withStore, withStoreOption } from './store-options.js';
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new LadderError('INVALID_INPUT', `cannot read ${file} as JSON: ${(err as Error).message}`);
+  }
+}
+
+export function rulebookCommands(program: Command): void {
+  const rulebook = program.command('rulebook').description('read, validate and publish rulebook versions');
+
+  rulebook
+    .command('show')
+    .description('print a shipped rulebook as JSON (the starting point of a draft)')
+    .argument('[name]', 'shipped rulebook', '3n-2024-07')
+    .action((name: string) => {
+      process.stdout.write(`${JSON.stringify(shippedRulebook(name), null, 2)}\n`);
+    });
+
+  rulebook
+    .command('validate')
+    .description('check a rulebook file against the schema; exit 2 naming each bad field')
+    .argument('<file>')
+    .action(async (file: string) => {
+      const compiled = compileOrThrow(await readJson(file), '');
+      process.stdout.write(`${compiled.key} is valid, effective from ${formatInstant(compiled.effectiveFrom)}\n`);
+    });
+
+  withStoreOption(rulebook.command('list').description('the versions published in the store')).action(
+    async (flags: StoreFlags) => {
+      await withStore(flags, async (db) => {
+        for (const v of await loadRulebooks(db)) {
+          process.stdout.write(`${v.key}\teffective ${formatInstant(v.effectiveFrom)}\t${v.document.title ?? ''}\n`);
+        }
+      });
+    },
+  );
+
+  withStoreOption(
+    rulebook.command('publish').description('publish a new rulebook version (never edits one)').argument('<file>'),
+  ).action(async (file: string, flags: StoreFlags) => {
+    const document = await readJson(file);
+    await withStore(flags, async (db) => {
+      const published = await db.transaction((tx) => publishRulebook(tx, document));
+      process.stdout.write(`published ${published.key}, effective from ${formatInstant(published.effectiveFrom)}\n`);
+    });
+  });
+
+  rulebook
+    .command('names')
+    .description('the rulebooks Ladder ships')
+    .action(() => {
+      for (const name of Object.keys(SHIPPED_RULEBOOKS)) process.stdout.write(`${name}\n`);
+    });
+}

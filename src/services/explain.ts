@@ -1,0 +1,137 @@
+import { LadderError } from '../core/errors.js';
+import type { Explanation } from '../core/explanation.js';
+import { explainFeeQuote, type FeeQuote } from '../core/fee.js';
+import { dec } from '../core/money.js';
+import { formatInstant } from '../core/time.js';
+import type { Queryable } from '../store/db.js';
+import { fromPg } from '../store/rows.js';
+
+/** What `ladder explain` and the API return for one computed amount (SPEC §11). */
+export interface AmountExplanation extends Explanation {
+  readonly kind: 'fee' | 'rebate' | 'subsidy' | 'level';
+  readonly subject: string;
+  readonly merchantId: string;
+}
+
+const missing = (what: string) => new LadderError('NOT_FOUND', `no computed ${what}`);
+
+interface FeeBreakdown {
+  band: FeeQuote['band'];
+  ruleType: FeeQuote['ruleType'];
+  usdCny: string;
+  usdCnySource: FeeQuote['usdCnySource'];
+  baseRate: string;
+  discount: string;
+  minCny: string;
+  maxCny: string;
+  unclampedCny: string;
+  clamp: FeeQuote['clamp'];
+  vatRate: string;
+  monthOrderIndex: number | null;
+}
+
+interface FeeRow {
+  merchant_id: string;
+  status: string;
+  level: string | null;
+  net_cny: string | null;
+  vat_cny: string | null;
+  gross_cny: string | null;
+  breakdown: FeeBreakdown | null;
+  error_code: string | null;
+  error_message: string | null;
+  rulebook: string | null;
+  reversed_at: string | null;
+  amount_usd: string;
+}
+
+/** The fee's sentence, rebuilt from the inputs and steps the store kept with it. */
+function feeSentence(orderId: string, row: FeeRow): Explanation | null {
+  const b = row.breakdown;
+  if (!b || row.net_cny === null || row.vat_cny === null || row.gross_cny === null) return null;
+  return explainFeeQuote(
+    {
+      orderId,
+      level: row.level ?? '',
+      band: b.band,
+      ruleType: b.ruleType,
+      usdCny: dec(b.usdCny),
+      usdCnySource: b.usdCnySource,
+      baseRate: dec(b.baseRate),
+      discount: dec(b.discount),
+      minCny: dec(b.minCny),
+      maxCny: dec(b.maxCny),
+      unclampedCny: dec(b.unclampedCny),
+      clamp: b.clamp,
+      netCny: dec(row.net_cny),
+      vatRate: dec(b.vatRate),
+      vatCny: dec(row.vat_cny),
+      grossCny: dec(row.gross_cny),
+      monthOrderIndex: b.monthOrderIndex,
+    },
+    { id: orderId, amountUsd: dec(row.amount_usd) },
+    row.rulebook ?? '-',
+  );
+}
+
+export async function explainFee(db: Queryable, orderId: string): Promise<AmountExplanation> {
+  const rows = await db.query<FeeRow>(
+    `SELECT f.merchant_id, f.status, f.level, f.net_cny, f.vat_cny, f.gross_cny, f.breakdown,
+            f.error_code, f.error_message, f.rulebook, f.reversed_at, o.amount_usd
+     FROM fees f JOIN orders o ON o.id = f.order_id WHERE f.order_id = $1`,
+    [orderId],
+  );
+  const row = rows[0];
+  if (!row) throw missing(`basic service fee for order ${orderId}`);
+  const base = { kind: 'fee' as const, subject: orderId, merchantId: row.merchant_id };
+  const sentence = feeSentence(orderId, row);
+  if (row.status === 'error' || !sentence) {
+    return {
+      ...base,
+      rulebook: row.rulebook ?? '-',
+      inputs: { orderId, code: row.error_code ?? '' },
+      en: `No fee: ${row.error_code}: ${row.error_message}.`,
+      zh: `无法计算基础服务费（${row.error_code}）：${row.error_message}。`,
+    };
+  }
+  if (row.status === 'reversed' && row.reversed_at) {
+    const when = formatInstant(fromPg(row.reversed_at));
+    return {
+      ...base,
+      ...sentence,
+      en: `${sentence.en} Reversed at ${when}: the order was cancelled.`,
+      zh: `${sentence.zh}订单于 ${when} 取消，该笔费用已冲回。`,
+    };
+  }
+  return { ...base, ...sentence };
+}
+
+export async function explainLevel(db: Queryable, merchantId: string, quarter: string, service = '3+N'): Promise<AmountExplanation> {
+  const rows = await db.query<{ explanation: Explanation }>(
+    'SELECT explanation FROM assessments WHERE merchant_id = $1 AND quarter = $2 AND service = $3',
+    [merchantId, quarter, service],
+  );
+  const row = rows[0];
+  if (!row) throw missing(`${service} level for ${merchantId} in ${quarter}`);
+  return { kind: 'level', subject: `${merchantId} ${service} ${quarter}`, merchantId, ...row.explanation };
+}
+
+export async function explainRebate(db: Queryable, merchantId: string, quarter: string, service = '3+N'): Promise<AmountExplanation> {
+  const rows = await db.query<{ explanation: Explanation }>(
+    'SELECT explanation FROM jump_rebates WHERE merchant_id = $1 AND quarter = $2 AND service = $3',
+    [merchantId, quarter, service],
+  );
+  const row = rows[0];
+  if (!row) throw missing(`${service} jump rebate for ${merchantId} in ${quarter}`);
+  return { kind: 'rebate', subject: `${merchantId} ${service} ${quarter}`, merchantId, ...row.explanation };
+}
+
+export async function explainSubsidy(db: Queryable, settlementId: string): Promise<AmountExplanation> {
+  const rows = await db.query<{ merchant_id: string; explanation: Explanation }>(
+    'SELECT merchant_id, explanation FROM settlement_results WHERE settlement_id = $1',
+    [settlementId],
+  );
+  const row = rows[0];
+  if (!row) throw missing(`FX subsidy for settlement ${settlementId}`);
+  return { kind: 'subsidy', subject: settlementId, merchantId: row.merchant_id, ...row.explanation };
+}
