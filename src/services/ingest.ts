@@ -105,8 +105,10 @@ export async function ingest(
 
   if (skipBad) return { inserted, unchanged, rejected: issues };
   if (issues.length > 0) {
-    const conflict = issues.every((issue) => issue.message.includes('other facts'));
-    throw new LadderError(conflict ? 'CONFLICT' : 'INVALID_INPUT', `${issues.length} bad field(s); nothing was applied`, issues);
+    // One precise code when every issue shares it (CONFLICT, STATUS_FINAL…), else INVALID_INPUT.
+    const codes = new Set(issues.map((issue) => issue.code ?? 'INVALID_INPUT'));
+    const code = codes.size === 1 ? [...codes][0] ?? 'INVALID_INPUT' : 'INVALID_INPUT';
+    throw new LadderError(code, `${issues.length} bad field(s); nothing was applied`, issues);
   }
   return { inserted, unchanged, rejected: [] };
 }
@@ -132,7 +134,7 @@ async function ingestMerchants(
   for (const { value, where } of merchants) {
     const stored = existing.get(value.id);
     if (stored && stored.fx_rating !== value.fxRating) {
-      issues.push({ path: field(where, 'fxRating'), message: `merchant ${value.id} was sent before with other facts (fxRating ${stored.fx_rating})`, value: value.fxRating });
+      issues.push({ path: field(where, 'fxRating'), message: `merchant ${value.id} was sent before with other facts (fxRating ${stored.fx_rating})`, code: 'CONFLICT', value: value.fxRating });
     } else if (!stored && !seen.has(value.id)) {
       fresh.push({ id: value.id, fx_rating: value.fxRating });
       seen.add(value.id);
@@ -197,7 +199,7 @@ async function ingestMerchantFacts(
   const goodFlags: RiskFlagRow[] = [];
   for (const { value, where } of flags) {
     if (!known.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
     } else if (value.to !== null && parseInstant(value.to) < parseInstant(value.from)) {
       issues.push({ path: field(where, 'to'), message: 'must not be before from', value: value.to });
     } else {
@@ -207,7 +209,7 @@ async function ingestMerchantFacts(
   const goodChanges: FxRatingChangeRow[] = [];
   for (const { value, where } of changes) {
     if (!known.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
     } else {
       goodChanges.push(value);
     }
@@ -253,7 +255,7 @@ async function ingestOrders(
   const fresh = new Map<string, Record<string, unknown>>();
   for (const { value, where } of orders) {
     if (!merchants.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
       continue;
     }
     const stored = existing.get(value.id);
@@ -268,7 +270,7 @@ async function ingestOrders(
       };
       const { id: _id, ...sent } = value;
       if (!sameFacts(before, sent)) {
-        issues.push({ path: field(where, 'id'), message: `order ${value.id} was sent before with other facts`, value: value.id });
+        issues.push({ path: field(where, 'id'), message: `order ${value.id} was sent before with other facts`, code: 'CONFLICT', value: value.id });
       }
       continue;
     }
@@ -318,7 +320,7 @@ async function ingestEvents(
   for (const { value, where } of events) {
     const clearedAt = orders.get(value.orderId);
     if (clearedAt === undefined) {
-      issues.push({ path: field(where, 'orderId'), message: 'names no known order', value: value.orderId });
+      issues.push({ path: field(where, 'orderId'), message: 'names no known order', code: 'UNKNOWN_REFERENCE', value: value.orderId });
       continue;
     }
     const at = parseInstant(value.at);
@@ -333,10 +335,11 @@ async function ingestEvents(
         issues.push({
           path: field(where, 'status'),
           message: `order ${value.orderId} is already ${before.status}; a status never changes again`,
+          code: 'STATUS_FINAL',
           value: value.status,
         });
       } else if (beforeAt !== at) {
-        issues.push({ path: field(where, 'at'), message: `this status event was sent before with other facts (at ${new Date(beforeAt).toISOString()})`, value: value.at });
+        issues.push({ path: field(where, 'at'), message: `this status event was sent before with other facts (at ${new Date(beforeAt).toISOString()})`, code: 'CONFLICT', value: value.at });
       }
       continue;
     }
@@ -377,7 +380,7 @@ async function ingestCharges(
   for (const { value, where } of charges) {
     const owner = ownerOf.get(value.orderId);
     if (owner === undefined) {
-      issues.push({ path: field(where, 'orderId'), message: 'names no known order', value: value.orderId });
+      issues.push({ path: field(where, 'orderId'), message: 'names no known order', code: 'UNKNOWN_REFERENCE', value: value.orderId });
       continue;
     }
     if (owner !== value.merchantId) {
@@ -395,7 +398,7 @@ async function ingestCharges(
       };
       const { id: _id, ...sent } = value;
       if (!sameFacts(before, sent)) {
-        issues.push({ path: field(where, 'id'), message: `charge ${value.id} was sent before with other facts`, value: value.id });
+        issues.push({ path: field(where, 'id'), message: `charge ${value.id} was sent before with other facts`, code: 'CONFLICT', value: value.id });
       }
       continue;
     }
@@ -444,7 +447,7 @@ async function ingestSettlements(
   const fresh = new Map<string, Record<string, unknown>>();
   for (const { value, where } of settlements) {
     if (!merchants.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', value: value.merchantId });
+      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
       continue;
     }
     const stored = existing.get(value.id);
@@ -459,7 +462,7 @@ async function ingestSettlements(
       };
       const { id: _id, ...sent } = value;
       if (!sameFacts(before, sent)) {
-        issues.push({ path: field(where, 'id'), message: `settlement ${value.id} was sent before with other facts`, value: value.id });
+        issues.push({ path: field(where, 'id'), message: `settlement ${value.id} was sent before with other facts`, code: 'CONFLICT', value: value.id });
       }
       continue;
     }

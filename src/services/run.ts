@@ -98,14 +98,19 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
   // A merchant is assessed from the quarter of its first order on; an order
   // that left `cleared` before the effective instant is no trade (D13).
   const amounts = await tx.query<{ merchant_id: string; amount_usd: string; order_count: string | number }>(
-    `SELECT m.merchant_id, COALESCE(SUM(o.amount_usd), 0)::text AS amount_usd, COUNT(o.id) AS order_count
-     FROM (SELECT DISTINCT merchant_id FROM orders WHERE service = $1 AND cleared_at < $3) m
-     LEFT JOIN orders o ON o.merchant_id = m.merchant_id AND o.service = $1
-       AND o.cleared_at >= $2 AND o.cleared_at < $3
-       AND NOT EXISTS (SELECT 1 FROM order_events e
-                       WHERE e.order_id = o.id AND e.at < $4 AND e.status = ANY($5))
-     GROUP BY m.merchant_id
-     ORDER BY m.merchant_id`,
+    `WITH counted AS (
+       SELECT o.merchant_id, SUM(o.amount_usd) AS amount_usd, COUNT(*) AS order_count
+       FROM orders o
+       LEFT JOIN order_events e ON e.order_id = o.id AND e.at < $4 AND e.status = ANY($5)
+       WHERE o.service = $1 AND o.cleared_at >= $2 AND o.cleared_at < $3 AND e.order_id IS NULL
+       GROUP BY o.merchant_id
+     ), assessed AS (
+       SELECT merchant_id FROM orders WHERE service = $1 AND cleared_at < $3 GROUP BY merchant_id
+     )
+     SELECT a.merchant_id, COALESCE(c.amount_usd, 0)::text AS amount_usd,
+            COALESCE(c.order_count, 0) AS order_count
+     FROM assessed a LEFT JOIN counted c ON c.merchant_id = a.merchant_id
+     ORDER BY a.merchant_id`,
     [due.service, toPg(quarterStart(due.quarter)), toPg(quarterEnd(due.quarter)), toPg(due.at), rules.excludedStatuses],
   );
   const merchantIds = amounts.map((row) => row.merchant_id);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ErrorCode } from '../errors.js';
 import { type Dec, dec } from '../money.js';
 import {
   assessmentInstant,
@@ -20,6 +21,8 @@ export interface FieldIssue {
   readonly path: string;
   readonly message: string;
   readonly value?: unknown;
+  /** Set where an issue has a code more precise than INVALID_INPUT (CONFLICT, …). */
+  readonly code?: ErrorCode;
 }
 
 /** `orders[1].amountUsd` from zod's path array. */
