@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { LadderError } from '../core/errors.js';
+import { rulebookJsonSchema } from '../core/rulebook/schema.js';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { formatInstant } from '../core/time.js';
 import { compileOrThrow, loadRulebooks, publishRulebook, shippedRulebook } from '../services/rulebooks.js';
@@ -53,6 +54,13 @@ export function rulebookCommands(program: Command): void {
       process.stdout.write(`published ${published.key}, effective from ${formatInstant(published.effectiveFrom)}\n`);
     });
   });
+
+  rulebook
+    .command('schema')
+    .description('print the rulebook format as JSON Schema (docs/rulebook.schema.json)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(rulebookJsonSchema(), null, 2)}\n`);
+    });
 
   rulebook
     .command('names')

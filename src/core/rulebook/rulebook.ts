@@ -44,12 +44,16 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/** One issue per bad field, the first found: a field can break a pattern and a refinement at once. */
 export function zodIssues(error: z.ZodError, input: unknown, prefix = ''): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: formatPath(issue.path, prefix),
-    message: issue.message,
-    value: valueAt(input, issue.path),
-  }));
+  const byPath = new Map<string, FieldIssue>();
+  for (const issue of error.issues) {
+    const path = formatPath(issue.path, prefix);
+    if (!byPath.has(path)) {
+      byPath.set(path, { path, message: issue.message, value: valueAt(input, issue.path) });
+    }
+  }
+  return [...byPath.values()];
 }
 
 export interface Level {

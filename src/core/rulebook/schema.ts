@@ -9,19 +9,36 @@ import { instantProblem, isQuarter } from '../time.js';
  * field, and `docs/rulebook.schema.json` is generated from this schema.
  */
 
+// Patterns make it into the generated JSON Schema; the refinements add what a
+// pattern cannot say (greater than 0, at most 1, a real calendar instant).
+const DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
+const INSTANT_OR_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
+
 const positiveDecimal = z
   .string()
+  .regex(DECIMAL, 'must be a decimal string greater than 0')
   .refine(isPositiveDecimal, { message: 'must be a decimal string greater than 0' });
 const nonNegativeDecimal = z
   .string()
+  .regex(DECIMAL, 'must be a decimal string of 0 or more')
   .refine(isNonNegativeDecimal, { message: 'must be a decimal string of 0 or more' });
-const fraction = z.string().refine((text) => isNonNegativeDecimal(text) && Number(text) <= 1, {
-  message: 'must be a decimal string from 0 to 1',
-});
-const instant = z.string().refine((text) => instantProblem(text) === null, {
-  message: 'must be an ISO 8601 instant with an offset, or a bare date (00:00 Asia/Shanghai)',
-});
-const quarter = z.string().refine(isQuarter, { message: 'must be a quarter such as 2024-Q2' });
+const fraction = z
+  .string()
+  .regex(DECIMAL, 'must be a decimal string from 0 to 1')
+  .refine((text) => isNonNegativeDecimal(text) && Number(text) <= 1, {
+    message: 'must be a decimal string from 0 to 1',
+  });
+const instant = z
+  .string()
+  .regex(INSTANT_OR_DATE, 'must be an ISO 8601 instant with an offset, or a bare date')
+  .refine((text) => instantProblem(text) === null, {
+    message: 'must be an ISO 8601 instant with an offset, or a bare date (00:00 Asia/Shanghai)',
+  });
+const quarter = z
+  .string()
+  .regex(/^\d{4}-Q[1-4]$/, 'must be a quarter such as 2024-Q2')
+  .refine(isQuarter, { message: 'must be a quarter such as 2024-Q2' });
 const levelName = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'must be a short level name');
 const status = z.enum(['cancelled', 'refunded', 'fraudulent', 'abnormal']);
 const service = z.string().min(1).max(16);
@@ -128,3 +145,12 @@ export type ProgrammeRules = z.infer<typeof programme>;
 export type FeeRuleDocument = z.infer<typeof feeRule>;
 export type LevelDiscountRuleDocument = z.infer<typeof levelDiscountRule>;
 export type MonthlyOrderCountRuleDocument = z.infer<typeof monthlyOrderCountRule>;
+
+/** The rulebook format as JSON Schema (draft 2020-12), generated from this schema. */
+export function rulebookJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://ladder.invalid/schemas/rulebook.schema.json',
+    title: 'Ladder rulebook version',
+    ...z.toJSONSchema(rulebookSchema, { target: 'draft-2020-12', io: 'input' }),
+  };
+}
