@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile, order, SHIPPED, shippedDocument } from '../test-support/core.js';
-import { type FeeOutcome, type FeeQuote, quoteFee } from './fee.js';
+import { explainFeeQuote, type FeeOutcome, type FeeQuote, quoteFee } from './fee.js';
 import type { Order } from './model.js';
 import { dec, roundFenHalfUp } from './money.js';
 import type { Rulebook } from './rulebook/rulebook.js';
@@ -123,13 +123,12 @@ describe('basic service fee by level, from 2024-07-08 (SPEC §5)', () => {
   );
 
   it('prices the SPEC example: 10,000 × 7.1000 × 1.5% × 45% = 479.25, above the LV5 max', () => {
-    const q = ok(
-      quote(order({ amountUsd: '10000.00', clearedAt: AUGUST, usdCny: '7.1000' }), 'LV5'),
-    );
+    const example = order({ amountUsd: '10000.00', clearedAt: AUGUST, usdCny: '7.1000' });
+    const q = ok(quote(example, 'LV5'));
     expect(q.unclampedCny.toFixed(2)).toBe('479.25');
     expect(money(q)).toEqual(['270.00', '16.20', '286.20']);
-    expect(q.explanation.en).toContain('10,000.00 USD × 7.1000 × 1.5% × 45% = 479.25 CNY');
-    expect(q.explanation.en).toContain('above the LV5 maximum, so 270.00 CNY');
+    expect(explainFeeQuote(q, example, 'x@1').en).toContain('10,000.00 USD × 7.1000 × 1.5% × 45% = 479.25 CNY');
+    expect(explainFeeQuote(q, example, 'x@1').en).toContain('above the LV5 maximum, so 270.00 CNY');
   });
 
   it('prices SPEC example O-3: 10,000 × 7.1000 × 1.5% × 80% = 852.00, so 480.00 + 28.80', () => {

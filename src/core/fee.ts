@@ -46,7 +46,6 @@ export interface FeeQuote {
   readonly vatCny: Dec;
   readonly grossCny: Dec;
   readonly monthOrderIndex: number | null;
-  readonly explanation: Explanation;
 }
 
 export interface FeeInput {
@@ -126,8 +125,8 @@ export function quoteFee(input: FeeInput): FeeOutcome {
     };
   }
 
-  const month = monthOf(order.clearedAt);
-  const monthly = rulebook.document.fees.monthlyUsdCny[month];
+  const month = order.usdCny === null ? monthOf(order.clearedAt) : '';
+  const monthly = order.usdCny === null ? rulebook.document.fees.monthlyUsdCny[month] : undefined;
   const usdCny = order.usdCny ?? (monthly === undefined ? null : dec(monthly));
   if (usdCny === null) {
     return {
@@ -176,7 +175,7 @@ export function quoteFee(input: FeeInput): FeeOutcome {
     grossCny,
     monthOrderIndex: rule.type === 'monthly-order-count' ? input.monthOrderIndex : null,
   } as const;
-  return { ok: true, quote: { ...quote, explanation: explainFeeQuote(quote, order, rulebook.key) } };
+  return { ok: true, quote };
 }
 
 /**
@@ -185,7 +184,7 @@ export function quoteFee(input: FeeInput): FeeOutcome {
  * × 1.5% × 45% = 479.25 CNY, above the LV5 maximum, so 270.00 CNY".
  */
 export function explainFeeQuote(
-  quote: Omit<FeeQuote, 'explanation'>,
+  quote: FeeQuote,
   order: Pick<Order, 'id' | 'amountUsd'>,
   rulebookKey: string,
 ): Explanation {
