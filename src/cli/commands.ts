@@ -156,6 +156,7 @@ export function renderReport(report: ProgrammeReport, format: string): string {
       grouped([[c.count, c.issuedCny, c.usedCny, c.forfeitedCny, c.expiredCny, c.outstandingCny]]),
     ),
     report.feeErrors.length > 0 ? `\nFees not computed: ${report.feeErrors.map((e) => `${e.code} ${e.count}`).join(', ')}` : '',
+    report.lateOrders > 0 ? `Late orders (arrived after their quarter was assessed): ${report.lateOrders}` : '',
     '',
   ].join('\n');
 }

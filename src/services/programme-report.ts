@@ -1,5 +1,6 @@
 import { dec, formatFen, ZERO } from '../core/money.js';
 import type { Queryable } from '../store/db.js';
+import { lateOrders } from './late-orders.js';
 
 /**
  * `ladder report`: what a programme manager wants to see, per quarter —
@@ -42,6 +43,8 @@ export interface ProgrammeReport {
     readonly count: number;
   };
   readonly feeErrors: { code: string; count: number }[];
+  /** Orders of assessed quarters that arrived after the assessment (first 10,000). */
+  readonly lateOrders: number;
 }
 
 const SHANGHAI_QUARTER = (column: string) =>
@@ -161,6 +164,7 @@ export async function programmeReport(db: Queryable): Promise<ProgrammeReport> {
       count: Number(couponCount[0]?.n ?? 0),
     },
     feeErrors,
+    lateOrders: (await lateOrders(db, { limit: 10_000 })).length,
   };
 }
 

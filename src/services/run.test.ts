@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OrderInput } from '../core/input.js';
+import { parseInstant } from '../core/time.js';
+import type { Db } from '../store/db.js';
+import { STORES } from '../test-support/stores.js';
+import { ingest } from './ingest.js';
+import { lateOrders } from './late-orders.js';
+import { ensureRulebook } from './rulebooks.js';
+import { runUntil } from './run.js';
+
+function order(id: string, amountUsd: string, clearedAt: string): OrderInput {
+  return { id, merchantId: 'M-1', service: '3+N', type: 'TA3N', amountUsd, clearedAt, usdCny: '7.0000' };
+}
+
+async function addOrders(db: Db, orders: OrderInput[]): Promise<void> {
+  await db.transaction((tx) =>
+    ingest(tx, { orders: orders.map((value, i) => ({ value, where: `orders[${i}]` })) }),
+  );
+}
+
+async function assessment(db: Db, quarter: string) {
+  const rows = await db.query<{ amount_usd: string; level: string }>(
+    "SELECT amount_usd::numeric(20, 2)::text AS amount_usd, level FROM assessments WHERE merchant_id = 'M-1' AND quarter = $1",
+    [quarter],
+  );
+  return rows[0];
+}
+
+describe.each(STORES)('running the programme over time on $name', ({ open }) => {
+  let db: Db;
+
+  beforeEach(async () => {
+    db = await open();
+    await ensureRulebook(db);
+    await db.transaction((tx) =>
+      ingest(tx, { merchants: [{ value: { id: 'M-1', fxRating: 'A' }, where: 'merchants[0]' }] }),
+    );
+  });
+
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('keeps a frozen level when an order of the assessed quarter arrives late, and lists it', async () => {
+    // Q2 2024: 600,000 USD → LV3 from 2024-07-02.
+    await addOrders(db, [order('O-1', '600000.00', '2024-05-10T10:00:00+08:00')]);
+    await runUntil(db, parseInstant('2024-07-10T00:00:00+08:00'));
+    expect(await assessment(db, '2024-Q2')).toEqual({ amount_usd: '600000.00', level: 'LV3' });
+
+    // 500,000 more of Q2 arrives after the assessment: it would make 1.1M (LV4), but the
+    // level given stays; the order is listed as late.
+    await addOrders(db, [order('O-LATE', '500000.00', '2024-06-20T10:00:00+08:00')]);
+    await runUntil(db, parseInstant('2024-07-10T00:00:00+08:00'));
+    expect(await assessment(db, '2024-Q2')).toEqual({ amount_usd: '600000.00', level: 'LV3' });
+    const late = await lateOrders(db);
+    expect(late.map((o) => [o.orderId, o.quarter, o.amountUsd])).toEqual([
+      ['O-LATE', '2024-Q2', '500000.00'],
+    ]);
+  });
+
+  it('prices an order that arrived before its governing assessment with the new level', async () => {
+    // Q2 600,000 → LV3 from 2024-07-02. An order cleared 2024-07-15 is stored before any run;
+    // one run to 2024-08-01 must assess first, then price it at LV3:
+    // 10,000 × 7 × 1.5% × 80% = 840 → LV3 max 480.00.
+    await addOrders(db, [
+      order('O-1', '600000.00', '2024-05-10T10:00:00+08:00'),
+      order('O-2', '10000.00', '2024-07-15T10:00:00+08:00'),
+    ]);
+    await runUntil(db, parseInstant('2024-08-01T00:00:00+08:00'));
+    const fee = await db.query<{ level: string; status: string; net_cny: string | null }>(
+      "SELECT level, status, net_cny FROM fees WHERE order_id = 'O-2'",
+    );
+    expect(fee[0]).toEqual({ level: 'LV3', status: 'charged', net_cny: '480.00' });
+  });
+
+  it('runs each assessment once however often run is called', async () => {
+    await addOrders(db, [
+      order('O-1', '100000.00', '2024-02-10T10:00:00+08:00'),
+      order('O-2', '800000.00', '2024-05-10T10:00:00+08:00'),
+    ]);
+    for (let i = 0; i < 3; i++) await runUntil(db, parseInstant('2024-09-30T00:00:00+08:00'));
+    const coupons = await db.query<{ face_cny: string }>('SELECT face_cny FROM coupons');
+    // One jump LV1 → LV3: (800,000 − 100,000) × 0.005 = 3,500.00, one coupon.
+    expect(coupons).toEqual([{ face_cny: '3500.00' }]);
+    const runs = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM assessment_runs');
+    expect(Number(runs[0]?.n)).toBe(2);
+  });
+});
