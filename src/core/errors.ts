@@ -16,6 +16,16 @@ export const ERROR_CATALOGUE = {
   },
   NOT_FOUND: { httpStatus: 404, title: 'Not found' },
   UNKNOWN_RULEBOOK: { httpStatus: 404, title: 'No rulebook of that name' },
+  UNAUTHENTICATED: { httpStatus: 401, title: 'No valid API token' },
+  FORBIDDEN: { httpStatus: 403, title: 'This token may not call this route' },
+  IDEMPOTENCY_KEY_REUSED: {
+    httpStatus: 409,
+    title: 'The Idempotency-Key was used before with another request body',
+  },
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, title: 'The request body must be JSON' },
+  NOT_READY: { httpStatus: 503, title: 'The server cannot serve yet' },
+  INTERNAL: { httpStatus: 500, title: 'Internal error' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -39,4 +49,11 @@ export class LadderError extends Error {
     super(message);
     this.name = 'LadderError';
   }
+}
+
+/** The one code every issue shares (CONFLICT, STATUS_FINAL…), else INVALID_INPUT. */
+export function commonCode(issues: readonly { code?: ErrorCode }[]): ErrorCode {
+  const codes = new Set(issues.map((issue) => issue.code ?? 'INVALID_INPUT'));
+  const [only] = codes;
+  return codes.size === 1 && only !== undefined ? only : 'INVALID_INPUT';
 }

@@ -2,7 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
-import { LadderError } from '../core/errors.js';
+import { commonCode, LadderError } from '../core/errors.js';
 import {
   chargeInput,
   fxRatingChangeInput,
@@ -96,7 +96,8 @@ export async function importDirectory(
       result.files.push(summary);
     }
     if (!options.skipBad && result.rejected.length > 0) {
-      throw new LadderError('INVALID_INPUT', `${result.rejected.length} bad row(s); nothing was imported`, result.rejected);
+      const count = result.rejected.length;
+      throw new LadderError(commonCode(result.rejected), `${count} bad row(s); nothing was imported`, result.rejected);
     }
     return result;
   });

@@ -1,4 +1,4 @@
-import { LadderError } from '../core/errors.js';
+import { commonCode, LadderError } from '../core/errors.js';
 import {
   type ChargeInput,
   type MerchantInput,
@@ -105,10 +105,7 @@ export async function ingest(
 
   if (skipBad) return { inserted, unchanged, rejected: issues };
   if (issues.length > 0) {
-    // One precise code when every issue shares it (CONFLICT, STATUS_FINAL…), else INVALID_INPUT.
-    const codes = new Set(issues.map((issue) => issue.code ?? 'INVALID_INPUT'));
-    const code = codes.size === 1 ? [...codes][0] ?? 'INVALID_INPUT' : 'INVALID_INPUT';
-    throw new LadderError(code, `${issues.length} bad field(s); nothing was applied`, issues);
+    throw new LadderError(commonCode(issues), `${issues.length} bad field(s); nothing was applied`, issues);
   }
   return { inserted, unchanged, rejected: [] };
 }

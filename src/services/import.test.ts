@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LadderError } from '../core/errors.js';
+import type { Db } from '../store/db.js';
+import { STORES } from '../test-support/stores.js';
+import { importDirectory } from './import.js';
+import { loadRulebooks, ensureRulebook } from './rulebooks.js';
+
+const MERCHANTS = 'id,fxRating\r\nM-1,A\r\nM-2,B\r\n';
+const ORDERS = [
+  'id,merchantId,service,type,amountUsd,clearedAt,usdCny',
+  'O-1,M-1,3+N,TA3N,1000.00,2024-08-15T10:00:00+08:00,7.1000',
+  'O-2,M-2,3+N,OT3N,2000.00,2024-08-16T10:00:00+08:00,',
+].join('\n');
+
+async function count(db: Db, table: string): Promise<number> {
+  const rows = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table}`);
+  return Number(rows[0]?.n);
+}
+
+describe.each(STORES)('importing CSV files on $name', ({ open }) => {
+  let db: Db;
+  let dir: string;
+
+  beforeEach(async () => {
+    db = await open();
+    await ensureRulebook(db);
+    dir = mkdtempSync(join(tmpdir(), 'ladder-import-'));
+    writeFileSync(join(dir, 'merchants.csv'), MERCHANTS);
+    writeFileSync(join(dir, 'orders.csv'), ORDERS);
+  });
+
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads the files, and the same files again change nothing', async () => {
+    const first = await importDirectory(db, dir);
+    expect(first.files.map((f) => [f.file, f.inserted, f.unchanged])).toEqual([
+      ['merchants.csv', 2, 0],
+      ['orders.csv', 2, 0],
+    ]);
+    const second = await importDirectory(db, dir);
+    expect(second.files.map((f) => [f.file, f.inserted, f.unchanged])).toEqual([
+      ['merchants.csv', 0, 2],
+      ['orders.csv', 0, 2],
+    ]);
+    expect(await count(db, 'orders')).toBe(2);
+  });
+
+  it('refuses every file when one row is bad, naming file, line, field and value', async () => {
+    writeFileSync(join(dir, 'orders.csv'), `${ORDERS}\nO-3,M-1,3+N,TA3N,-5.00,2024-08-17T10:00:00+08:00,\n`);
+    const failure = await importDirectory(db, dir).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(LadderError);
+    expect((failure as LadderError).issues).toEqual([
+      expect.objectContaining({ path: 'orders.csv:4 amountUsd', value: '-5.00' }),
+    ]);
+    expect(await count(db, 'merchants')).toBe(0);
+    expect(await count(db, 'orders')).toBe(0);
+  });
+
+  it('applies the good rows with skipBad and returns the bad ones', async () => {
+    writeFileSync(
+      join(dir, 'orders.csv'),
+      `${ORDERS}\nO-3,M-1,3+N,TA3N,100.00,2024-08-17T10:00:00,\nO-4,M-9,3+N,TA3N,100.00,2024-08-17T10:00:00+08:00,\n`,
+    );
+    const result = await importDirectory(db, dir, { skipBad: true });
+    expect(result.rejected.map((issue) => issue.path)).toEqual([
+      'orders.csv:4 clearedAt',
+      'orders.csv:5 merchantId',
+    ]);
+    expect(await count(db, 'orders')).toBe(2);
+  });
+
+  it('refuses a conflicting re-send of an order and keeps the first', async () => {
+    await importDirectory(db, dir);
+    writeFileSync(join(dir, 'orders.csv'), ORDERS.replace('1000.00', '1500.00'));
+    await expect(importDirectory(db, dir)).rejects.toMatchObject({ code: 'CONFLICT' });
+    const rows = await db.query<{ amount_usd: string }>("SELECT amount_usd FROM orders WHERE id = 'O-1'");
+    expect(rows[0]?.amount_usd).toBe('1000.00');
+  });
+
+  it('says so when a file is not CSV of the expected shape', async () => {
+    writeFileSync(join(dir, 'orders.csv'), '{"orders": [1, 2, 3]}\n');
+    await expect(importDirectory(db, dir)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await count(db, 'merchants')).toBe(0);
+  });
+
+  it('publishes customs monthly rates as a new rulebook version, once', async () => {
+    writeFileSync(join(dir, 'fx-rates.csv'), 'month,usdCny\n2024-08,7.1268\n');
+    const first = await importDirectory(db, dir);
+    expect(first.rulebookVersion).toBe('3n-2024-07@2');
+    const again = await importDirectory(db, dir);
+    expect(again.rulebookVersion).toBeNull();
+    const versions = await loadRulebooks(db);
+    expect(versions.map((v) => v.key)).toEqual(['3n-2024-07@1', '3n-2024-07@2']);
+    expect(versions[1]?.document.fees.monthlyUsdCny).toEqual({ '2024-08': '7.1268' });
+  });
+});
