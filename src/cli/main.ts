@@ -11,6 +11,7 @@ import { demoCommand } from './demo.js';
 import { reportFailure } from './errors.js';
 import { replayCommand } from './replay.js';
 import { rulebookCommands } from './rulebook.js';
+import { simulateCommand } from './simulate.js';
 import { withStoreOption } from './store-options.js';
 
 const program = new Command();
@@ -77,6 +78,19 @@ withStoreOption(
     .option('--seed <n>', 'random seed', '1')
     .option('--out <dir>', 'where the generated files go', 'demo-data'),
 ).action(demoCommand);
+
+withStoreOption(
+  program
+    .command('simulate')
+    .description('run the stored history through a draft rulebook beside the published one; writes nothing')
+    .requiredOption('--draft <file>', 'draft rulebook JSON (start from `ladder rulebook show`)')
+    .option('--base <version>', 'published version to compare with, e.g. 3n-2024-07@1 (default: all)')
+    .requiredOption('--from <quarter>', 'first quarter, e.g. 2024-Q2')
+    .requiredOption('--to <quarter>', 'last quarter, e.g. 2025-Q1')
+    .option('--format <format>', 'table, json, csv or xlsx', 'table')
+    .option('--out <file>', 'write to a file (required for xlsx)')
+    .option('--top <n>', 'rows of moves and merchants in the table', '20'),
+).action(simulateCommand);
 
 rulebookCommands(program);
 

@@ -35,6 +35,19 @@ export function rulebookCommands(program: Command): void {
       process.stdout.write(`${compiled.key} is valid, effective from ${formatInstant(compiled.effectiveFrom)}\n`);
     });
 
+  withStoreOption(
+    rulebook
+      .command('current')
+      .description('print the latest published version of the store (the starting point of a draft to simulate)'),
+  ).action(async (flags: StoreFlags) => {
+    await withStore(flags, async (db) => {
+      const versions = await loadRulebooks(db);
+      const latest = versions[versions.length - 1];
+      if (!latest) throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no published rulebook');
+      process.stdout.write(`${JSON.stringify(latest.document, null, 2)}\n`);
+    });
+  });
+
   withStoreOption(rulebook.command('list').description('the versions published in the store')).action(
     async (flags: StoreFlags) => {
       await withStore(flags, async (db) => {
