@@ -16,7 +16,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path) => join(root, 'dist', path);
 const scaleArg = process.argv.indexOf('--scale');
 const scale = scaleArg > 0 ? process.argv[scaleArg + 1] : 'quick';
-const SIZES = { quick: { orders: 20_000, merchants: 300, fees: 20_000 }, full: { orders: 100_000, merchants: 1_000, fees: 200_000 } };
+const SIZES = {
+  quick: { orders: 20_000, merchants: 300, fees: 20_000 },
+  full: { orders: 100_000, merchants: 1_000, fees: 200_000 },
+};
 const size = SIZES[scale];
 if (!size) {
   console.error(`--scale must be quick or full, got ${scale}`);
@@ -34,7 +37,9 @@ function feesInCore(n) {
   if (!parsed.ok) throw new Error('shipped rulebook invalid');
   const rulebook = parsed.rulebook;
   const clearedAt = Date.parse('2024-08-15T02:00:00Z');
-  const amounts = Array.from({ length: 1000 }, (_, i) => dec(`${1000 + i * 37}.${String(i % 100).padStart(2, '0')}`));
+  const amounts = Array.from({ length: 1000 }, (_, i) =>
+    dec(`${1000 + i * 37}.${String(i % 100).padStart(2, '0')}`),
+  );
   const usdCny = dec('7.1234');
 
   // Baseline: the same decimal steps with nothing around them.
@@ -54,8 +59,22 @@ function feesInCore(n) {
 
   t = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
-    const order = { id: `O-${i}`, merchantId: 'M', service: '3+N', type: 'TA3N', amountUsd: amounts[i % 1000], clearedAt, usdCny };
-    const outcome = quoteFee({ order, level: 'LV4', riskFlagged: false, monthOrderIndex: 1, rulebook });
+    const order = {
+      id: `O-${i}`,
+      merchantId: 'M',
+      service: '3+N',
+      type: 'TA3N',
+      amountUsd: amounts[i % 1000],
+      clearedAt,
+      usdCny,
+    };
+    const outcome = quoteFee({
+      order,
+      level: 'LV4',
+      riskFlagged: false,
+      monthOrderIndex: 1,
+      rulebook,
+    });
     if (!outcome.ok) throw new Error(outcome.error.message);
     sink = sink.plus(outcome.quote.grossCny);
   }
@@ -74,7 +93,10 @@ function feesInCore(n) {
 
 function timeCommand(args) {
   const t = process.hrtime.bigint();
-  const run = spawnSync(join(root, 'bin', 'ladder'), args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const run = spawnSync(join(root, 'bin', 'ladder'), args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   if (run.status !== 0) throw new Error(`ladder ${args.join(' ')} failed: ${run.stderr}`);
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
@@ -83,12 +105,27 @@ function timeCommand(args) {
 function replay() {
   const dir = mkdtempSync(join(tmpdir(), 'ladder-bench-'));
   try {
-    timeCommand(['generate', '--out', dir, '--merchants', String(size.merchants), '--orders', String(size.orders), '--seed', '7']);
+    timeCommand([
+      'generate',
+      '--out',
+      dir,
+      '--merchants',
+      String(size.merchants),
+      '--orders',
+      String(size.orders),
+      '--seed',
+      '7',
+    ]);
     const announcement = join(root, '..', 'shared', 'cases', 'announcement.json');
     const small = timeCommand(['replay', announcement]);
     const large = timeCommand(['replay', join(dir, 'scenario.json')]);
     return [
-      { what: 'announcement case replayed', figure: Number(small.toFixed(2)), unit: 's from process start', aim: '< 2 s' },
+      {
+        what: 'announcement case replayed',
+        figure: Number(small.toFixed(2)),
+        unit: 's from process start',
+        aim: '< 2 s',
+      },
       {
         what: `replay of ${size.orders} generated orders`,
         figure: Number(large.toFixed(2)),
@@ -105,9 +142,17 @@ function replay() {
   }
 }
 
-const results = { scale, machine: `${process.platform} ${process.arch}, node ${process.version}`, at: new Date().toISOString(), figures: [feesInCore(size.fees), ...replay()] };
+const results = {
+  scale,
+  machine: `${process.platform} ${process.arch}, node ${process.version}`,
+  at: new Date().toISOString(),
+  figures: [feesInCore(size.fees), ...replay()],
+};
 for (const f of results.figures) {
-  const base = f.baseline === undefined ? '' : `   baseline ${f.baseline} (${f.baselineWhat}), ratio ${f.ratio}`;
+  const base =
+    f.baseline === undefined
+      ? ''
+      : `   baseline ${f.baseline} (${f.baselineWhat}), ratio ${f.ratio}`;
   console.log(`${f.what}: ${f.figure} ${f.unit}${base}   aim ${f.aim}`);
 }
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -4,7 +4,13 @@ import { LadderError } from '../core/errors.js';
 import { groupThousands } from '../core/money.js';
 import { formatInstant, instantProblem, parseInstant } from '../core/time.js';
 import { checkGenerateOptions, type GenerateOptions, writeDataset } from '../generate/generate.js';
-import { type AmountExplanation, explainFee, explainLevel, explainRebate, explainSubsidy } from '../services/explain.js';
+import {
+  type AmountExplanation,
+  explainFee,
+  explainLevel,
+  explainRebate,
+  explainSubsidy,
+} from '../services/explain.js';
 import { importDirectory } from '../services/import.js';
 import { type ProgrammeReport, programmeReport } from '../services/programme-report.js';
 import { runUntil } from '../services/run.js';
@@ -16,8 +22,13 @@ import { renderTable } from './table.js';
 export function parseUntil(text: string): number {
   const problem = instantProblem(text);
   if (problem) {
-    const why = problem === 'missing-offset' ? 'carries no offset (add +08:00 or Z)' : 'is not an instant or date';
-    throw new LadderError('INVALID_INPUT', `--until ${why}`, [{ path: '--until', message: why, value: text }]);
+    const why =
+      problem === 'missing-offset'
+        ? 'carries no offset (add +08:00 or Z)'
+        : 'is not an instant or date';
+    throw new LadderError('INVALID_INPUT', `--until ${why}`, [
+      { path: '--until', message: why, value: text },
+    ]);
   }
   return parseInstant(text);
 }
@@ -25,7 +36,9 @@ export function parseUntil(text: string): number {
 function positiveInteger(name: string, text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-    throw new LadderError('INVALID_INPUT', `${name} must be a whole number above 0`, [{ path: name, message: 'must be a whole number above 0', value: text }]);
+    throw new LadderError('INVALID_INPUT', `${name} must be a whole number above 0`, [
+      { path: name, message: 'must be a whole number above 0', value: text },
+    ]);
   }
   return value;
 }
@@ -45,7 +58,9 @@ export async function generateCommand(flags: GenerateFlags): Promise<void> {
     seed: Number.parseInt(flags.seed, 10),
     firstQuarter: flags.from,
     lastQuarter: flags.to,
-    ...(flags.orders === undefined ? {} : { ordersTarget: positiveInteger('--orders', flags.orders) }),
+    ...(flags.orders === undefined
+      ? {}
+      : { ordersTarget: positiveInteger('--orders', flags.orders) }),
   };
   try {
     checkGenerateOptions(options);
@@ -53,21 +68,32 @@ export async function generateCommand(flags: GenerateFlags): Promise<void> {
     throw new LadderError('INVALID_INPUT', (err as Error).message);
   }
   const progress = progressReporter('generate');
-  const summary = await writeDataset(flags.out, options, (done, total) => progress.update(done, total, 'merchants'));
+  const summary = await writeDataset(flags.out, options, (done, total) =>
+    progress.update(done, total, 'merchants'),
+  );
   progress.stop();
-  for (const [file, rows] of Object.entries(summary.files)) process.stderr.write(`${file}: ${rows} rows\n`);
+  for (const [file, rows] of Object.entries(summary.files))
+    process.stderr.write(`${file}: ${rows} rows\n`);
   process.stderr.write(`scenario: ${summary.scenarioPath}\n`);
 }
 
-export async function importCommand(dir: string, flags: StoreFlags & { skipBad?: boolean; rejected: string }): Promise<void> {
+export async function importCommand(
+  dir: string,
+  flags: StoreFlags & { skipBad?: boolean; rejected: string },
+): Promise<void> {
   await withStore(flags, (db) => importInto(db, dir, flags));
 }
 
-export async function importInto(db: Db, dir: string, flags: { skipBad?: boolean; rejected: string }): Promise<void> {
+export async function importInto(
+  db: Db,
+  dir: string,
+  flags: { skipBad?: boolean; rejected: string },
+): Promise<void> {
   const progress = progressReporter('import');
   const result = await importDirectory(db, dir, {
     skipBad: flags.skipBad ?? false,
-    onProgress: ({ file, bytesRead, bytesTotal, rows }) => progress.update(bytesRead, bytesTotal, `${file} ${rows} rows`),
+    onProgress: ({ file, bytesRead, bytesTotal, rows }) =>
+      progress.update(bytesRead, bytesTotal, `${file} ${rows} rows`),
   });
   progress.stop();
   process.stderr.write(
@@ -76,18 +102,27 @@ export async function importInto(db: Db, dir: string, flags: { skipBad?: boolean
       result.files.map((f) => [f.file, f.rows, f.inserted, f.unchanged, f.rejected]),
     )}\n`,
   );
-  if (result.rulebookVersion) process.stderr.write(`monthly rates published as rulebook ${result.rulebookVersion}\n`);
+  if (result.rulebookVersion)
+    process.stderr.write(`monthly rates published as rulebook ${result.rulebookVersion}\n`);
   if (result.rejected.length > 0) {
     const csv = stringify(
       result.rejected.map((issue) => {
         const [where = '', field = ''] = issue.path.split(' ');
         const [file, line] = where.split(':');
-        return { file, line, field, value: issue.value === undefined ? '' : String(issue.value), message: issue.message };
+        return {
+          file,
+          line,
+          field,
+          value: issue.value === undefined ? '' : String(issue.value),
+          message: issue.message,
+        };
       }),
       { header: true, columns: ['file', 'line', 'field', 'value', 'message'] },
     );
     await writeFile(flags.rejected, csv);
-    process.stderr.write(`${result.rejected.length} bad row(s) left out, listed in ${flags.rejected}\n`);
+    process.stderr.write(
+      `${result.rejected.length} bad row(s) left out, listed in ${flags.rejected}\n`,
+    );
   }
 }
 
@@ -99,9 +134,14 @@ export async function runCommand(flags: StoreFlags & { until: string }): Promise
   });
 }
 
-export function printRunSummary(summary: Awaited<ReturnType<typeof runUntil>>, until: number): void {
+export function printRunSummary(
+  summary: Awaited<ReturnType<typeof runUntil>>,
+  until: number,
+): void {
   for (const a of summary.assessments) {
-    process.stderr.write(`assessed ${a.service} ${a.quarter}: ${a.merchants} merchants, effective ${a.effectiveAt}\n`);
+    process.stderr.write(
+      `assessed ${a.service} ${a.quarter}: ${a.merchants} merchants, effective ${a.effectiveAt}\n`,
+    );
   }
   process.stderr.write(
     `run until ${formatInstant(until)}: ${summary.fees} fees, ${summary.statusChanges} status changes, ` +
@@ -110,7 +150,9 @@ export function printRunSummary(summary: Awaited<ReturnType<typeof runUntil>>, u
 }
 
 export async function reportCommand(flags: StoreFlags & { format: string }): Promise<void> {
-  await withStore(flags, async (db) => process.stdout.write(renderReport(await programmeReport(db), flags.format)));
+  await withStore(flags, async (db) =>
+    process.stdout.write(renderReport(await programmeReport(db), flags.format)),
+  );
 }
 
 export function renderReport(report: ProgrammeReport, format: string): string {
@@ -118,16 +160,46 @@ export function renderReport(report: ProgrammeReport, format: string): string {
   const levelNames = [...new Set(report.levels.map((l) => l.level))].sort();
   const services = [...new Set(report.levels.map((l) => l.service))].sort();
   const levelRows = services.flatMap((service) =>
-    [...new Set(report.levels.filter((l) => l.service === service).map((l) => l.quarter))].map((quarter) => [
-      service,
-      quarter,
-      ...levelNames.map((name) => report.levels.find((l) => l.service === service && l.quarter === quarter && l.level === name)?.merchants ?? 0),
-    ]),
+    [...new Set(report.levels.filter((l) => l.service === service).map((l) => l.quarter))].map(
+      (quarter) => [
+        service,
+        quarter,
+        ...levelNames.map(
+          (name) =>
+            report.levels.find(
+              (l) => l.service === service && l.quarter === quarter && l.level === name,
+            )?.merchants ?? 0,
+        ),
+      ],
+    ),
   );
-  const quarterHeaders = ['quarter', 'jumps', 'rebates CNY', 'suppressed', 'fees', 'reversed', 'errors', 'fee net CNY', 'standard CNY', 'discount cost CNY', 'subsidised', 'subsidies CNY'];
+  const quarterHeaders = [
+    'quarter',
+    'jumps',
+    'rebates CNY',
+    'suppressed',
+    'fees',
+    'reversed',
+    'errors',
+    'fee net CNY',
+    'standard CNY',
+    'discount cost CNY',
+    'subsidised',
+    'subsidies CNY',
+  ];
   const quarterRows = report.quarters.map((q) => [
-    q.quarter, q.jumps, q.rebatesIssuedCny, q.rebatesSuppressed, q.feesCharged, q.feesReversed, q.feeErrors,
-    q.feeNetCny, q.standardFeeNetCny, q.discountCostCny, q.settlementsSubsidised, q.subsidiesCny,
+    q.quarter,
+    q.jumps,
+    q.rebatesIssuedCny,
+    q.rebatesSuppressed,
+    q.feesCharged,
+    q.feesReversed,
+    q.feeErrors,
+    q.feeNetCny,
+    q.standardFeeNetCny,
+    q.discountCostCny,
+    q.settlementsSubsidised,
+    q.subsidiesCny,
   ]);
   if (format === 'csv') {
     return (
@@ -139,9 +211,16 @@ export function renderReport(report: ProgrammeReport, format: string): string {
     );
   }
   if (format !== 'table') {
-    throw new LadderError('INVALID_INPUT', '--format must be table, json or csv', [{ path: '--format', message: 'must be table, json or csv', value: format }]);
+    throw new LadderError('INVALID_INPUT', '--format must be table, json or csv', [
+      { path: '--format', message: 'must be table, json or csv', value: format },
+    ]);
   }
-  const grouped = (rows: (string | number)[][]) => rows.map((row) => row.map((cell) => (typeof cell === 'string' && /^\d+\.\d\d$/.test(cell) ? groupThousands(cell) : cell)));
+  const grouped = (rows: (string | number)[][]) =>
+    rows.map((row) =>
+      row.map((cell) =>
+        typeof cell === 'string' && /^\d+\.\d\d$/.test(cell) ? groupThousands(cell) : cell,
+      ),
+    );
   const c = report.coupons;
   return [
     'Merchants per level (assessment of each quarter)',
@@ -155,8 +234,12 @@ export function renderReport(report: ProgrammeReport, format: string): string {
       ['coupons', 'issued CNY', 'used CNY', 'forfeited CNY', 'expired CNY', 'outstanding CNY'],
       grouped([[c.count, c.issuedCny, c.usedCny, c.forfeitedCny, c.expiredCny, c.outstandingCny]]),
     ),
-    report.feeErrors.length > 0 ? `\nFees not computed: ${report.feeErrors.map((e) => `${e.code} ${e.count}`).join(', ')}` : '',
-    report.lateOrders > 0 ? `Late orders (arrived after their quarter was assessed): ${report.lateOrders}` : '',
+    report.feeErrors.length > 0
+      ? `\nFees not computed: ${report.feeErrors.map((e) => `${e.code} ${e.count}`).join(', ')}`
+      : '',
+    report.lateOrders > 0
+      ? `Late orders (arrived after their quarter was assessed): ${report.lateOrders}`
+      : '',
     '',
   ].join('\n');
 }
@@ -190,9 +273,11 @@ export async function explainCommand(
         found = await explainRebate(db, first, second, flags.service);
         break;
       default:
-        throw new LadderError('INVALID_INPUT', `cannot explain "${kind}": use fee, rebate, subsidy or level`, [
-          { path: 'KIND', message: 'must be fee, rebate, subsidy or level', value: kind },
-        ]);
+        throw new LadderError(
+          'INVALID_INPUT',
+          `cannot explain "${kind}": use fee, rebate, subsidy or level`,
+          [{ path: 'KIND', message: 'must be fee, rebate, subsidy or level', value: kind }],
+        );
     }
     if (flags.lang === 'json') {
       process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);

@@ -4,7 +4,10 @@ import cliProgress from 'cli-progress';
  * A progress bar on a terminal, plain lines elsewhere (CI, pipes), on stderr
  * so that stdout stays the command's output.
  */
-export function progressReporter(label: string): { update: (done: number, total: number, note?: string) => void; stop: () => void } {
+export function progressReporter(label: string): {
+  update: (done: number, total: number, note?: string) => void;
+  stop: () => void;
+} {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {percentage}% {note}`, stream: process.stderr, hideCursor: true },

@@ -4,19 +4,29 @@ import { LadderError } from '../core/errors.js';
 import { rulebookJsonSchema } from '../core/rulebook/schema.js';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { formatInstant } from '../core/time.js';
-import { compileOrThrow, loadRulebooks, publishRulebook, shippedRulebook } from '../services/rulebooks.js';
+import {
+  compileOrThrow,
+  loadRulebooks,
+  publishRulebook,
+  shippedRulebook,
+} from '../services/rulebooks.js';
 import { type StoreFlags, withStore, withStoreOption } from './store-options.js';
 
 async function readJson(file: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new LadderError('INVALID_INPUT', `cannot read ${file} as JSON: ${(err as Error).message}`);
+    throw new LadderError(
+      'INVALID_INPUT',
+      `cannot read ${file} as JSON: ${(err as Error).message}`,
+    );
   }
 }
 
 export function rulebookCommands(program: Command): void {
-  const rulebook = program.command('rulebook').description('read, validate and publish rulebook versions');
+  const rulebook = program
+    .command('rulebook')
+    .description('read, validate and publish rulebook versions');
 
   rulebook
     .command('show')
@@ -32,13 +42,17 @@ export function rulebookCommands(program: Command): void {
     .argument('<file>')
     .action(async (file: string) => {
       const compiled = compileOrThrow(await readJson(file), '');
-      process.stdout.write(`${compiled.key} is valid, effective from ${formatInstant(compiled.effectiveFrom)}\n`);
+      process.stdout.write(
+        `${compiled.key} is valid, effective from ${formatInstant(compiled.effectiveFrom)}\n`,
+      );
     });
 
   withStoreOption(
     rulebook
       .command('current')
-      .description('print the latest published version of the store (the starting point of a draft to simulate)'),
+      .description(
+        'print the latest published version of the store (the starting point of a draft to simulate)',
+      ),
   ).action(async (flags: StoreFlags) => {
     await withStore(flags, async (db) => {
       const versions = await loadRulebooks(db);
@@ -48,23 +62,30 @@ export function rulebookCommands(program: Command): void {
     });
   });
 
-  withStoreOption(rulebook.command('list').description('the versions published in the store')).action(
-    async (flags: StoreFlags) => {
-      await withStore(flags, async (db) => {
-        for (const v of await loadRulebooks(db)) {
-          process.stdout.write(`${v.key}\teffective ${formatInstant(v.effectiveFrom)}\t${v.document.title ?? ''}\n`);
-        }
-      });
-    },
-  );
+  withStoreOption(
+    rulebook.command('list').description('the versions published in the store'),
+  ).action(async (flags: StoreFlags) => {
+    await withStore(flags, async (db) => {
+      for (const v of await loadRulebooks(db)) {
+        process.stdout.write(
+          `${v.key}\teffective ${formatInstant(v.effectiveFrom)}\t${v.document.title ?? ''}\n`,
+        );
+      }
+    });
+  });
 
   withStoreOption(
-    rulebook.command('publish').description('publish a new rulebook version (never edits one)').argument('<file>'),
+    rulebook
+      .command('publish')
+      .description('publish a new rulebook version (never edits one)')
+      .argument('<file>'),
   ).action(async (file: string, flags: StoreFlags) => {
     const document = await readJson(file);
     await withStore(flags, async (db) => {
       const published = await db.transaction((tx) => publishRulebook(tx, document));
-      process.stdout.write(`published ${published.key}, effective from ${formatInstant(published.effectiveFrom)}\n`);
+      process.stdout.write(
+        `published ${published.key}, effective from ${formatInstant(published.effectiveFrom)}\n`,
+      );
     });
   });
 

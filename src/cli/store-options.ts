@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { ensureRulebook } from '../services/rulebooks.js';
 import type { Db } from '../store/db.js';
 import { openStore } from '../store/open.js';
-import { ensureRulebook } from '../services/rulebooks.js';
 
 export interface StoreFlags {
   readonly data?: string;
@@ -9,7 +9,11 @@ export interface StoreFlags {
 
 /** `--data DIR` for the embedded store; `DATABASE_URL` for a real server wins over it. */
 export function withStoreOption(command: Command): Command {
-  return command.option('--data <dir>', 'embedded store directory (ignored when DATABASE_URL is set)', '.ladder');
+  return command.option(
+    '--data <dir>',
+    'embedded store directory (ignored when DATABASE_URL is set)',
+    '.ladder',
+  );
 }
 
 /** Opens the store the flags and environment name, with the shipped rulebook if it has none. */

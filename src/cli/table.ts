@@ -1,14 +1,25 @@
 /** A plain text table: columns padded, numbers right-aligned. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): string {
   const cells = rows.map((row) => row.map(String));
-  const widths = headers.map((header, i) => Math.max(width(header), ...cells.map((row) => width(row[i] ?? ''))));
-  const numeric = headers.map((_, i) => cells.length > 0 && cells.every((row) => /^-?[\d,.]+$/.test(row[i] ?? '')));
+  const widths = headers.map((header, i) =>
+    Math.max(width(header), ...cells.map((row) => width(row[i] ?? ''))),
+  );
+  const numeric = headers.map(
+    (_, i) => cells.length > 0 && cells.every((row) => /^-?[\d,.]+$/.test(row[i] ?? '')),
+  );
   const line = (row: readonly string[]) =>
     row
-      .map((cell, i) => (numeric[i] ? pad(cell, widths[i] ?? 0, true) : pad(cell, widths[i] ?? 0, false)))
+      .map((cell, i) =>
+        numeric[i] ? pad(cell, widths[i] ?? 0, true) : pad(cell, widths[i] ?? 0, false),
+      )
       .join('  ')
       .trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join(
+    '\n',
+  );
 }
 
 /** Display width: CJK characters take two columns. */

@@ -1,4 +1,5 @@
 import type { Explanation } from './explanation.js';
+import type { Assessment } from './model.js';
 import {
   type Dec,
   formatAmount,
@@ -7,8 +8,7 @@ import {
   roundFenHalfUp,
   ZERO,
 } from './money.js';
-import type { Assessment } from './model.js';
-import { type Programme, type Rulebook, levelByName, levelFor } from './rulebook/rulebook.js';
+import { levelByName, levelFor, type Programme, type Rulebook } from './rulebook/rulebook.js';
 import { compareQuarters, formatInstant, type Instant, type Quarter } from './time.js';
 
 export interface MerchantAmount {
@@ -132,10 +132,23 @@ export function jumpRebate(input: JumpInput): JumpRebate | null {
     reason: suppressed ? ('risk' as const) : null,
     effectiveAt: current.effectiveFrom,
   };
-  return { ...base, explanation: explainRebate(base, current.amountUsd, held.amountUsd, programme, input.rulebookKey) };
+  return {
+    ...base,
+    explanation: explainRebate(
+      base,
+      current.amountUsd,
+      held.amountUsd,
+      programme,
+      input.rulebookKey,
+    ),
+  };
 }
 
-function explainLevel(assessment: Assessment, orderCount: number, programme: Programme): Explanation {
+function explainLevel(
+  assessment: Assessment,
+  orderCount: number,
+  programme: Programme,
+): Explanation {
   const level = levelByName(programme, assessment.level);
   const next = programme.levels.find((l) => level && l.rank === level.rank + 1);
   const amount = groupThousands(formatAmount(assessment.amountUsd));
@@ -171,10 +184,11 @@ function explainRebate(
   const rate = programme.jumpCnyPerUsd.toFixed();
   const now = groupThousands(formatAmount(currentAmountUsd));
   const before = groupThousands(formatAmount(heldAmountUsd));
-  const increase = groupThousands(formatAmount(rebate.increaseUsd));
   const cny = groupThousands(formatFen(rebate.rebateCny));
   const suppressed = rebate.status === 'suppressed';
-  const suffixEn = suppressed ? '; suppressed: the merchant is risk-flagged' : ', paid as one coupon';
+  const suffixEn = suppressed
+    ? '; suppressed: the merchant is risk-flagged'
+    : ', paid as one coupon';
   const suffixZh = suppressed ? '；因命中平台风险条件不予发放' : '，以等额补贴券发放';
   return {
     rulebook: rulebookKey,

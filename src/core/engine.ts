@@ -2,7 +2,6 @@ import { allocateCoupons, type CouponBalance } from './coupons.js';
 import type { DomainError } from './errors.js';
 import { type FeeQuote, quoteFee } from './fee.js';
 import { ACCOUNTS, type LedgerEntry, ledgerEntry } from './ledger.js';
-import type { Dec } from './money.js';
 import {
   type Assessment,
   assessmentInForce,
@@ -14,6 +13,7 @@ import {
   type Settlement,
   type TerminalStatus,
 } from './model.js';
+import type { Dec } from './money.js';
 import { type Rulebook, versionInForce } from './rulebook/rulebook.js';
 import { type SettlementResult, settleFx } from './subsidy.js';
 import { dateOf, type Instant } from './time.js';
@@ -62,12 +62,24 @@ export interface SegmentInput {
 }
 
 export type FeeRecord =
-  | { readonly orderId: string; readonly merchantId: string; readonly clearedAt: Instant;
-      readonly status: 'charged'; readonly quote: FeeQuote; readonly standardNetCny: Dec | null;
-      readonly rulebookKey: string }
-  | { readonly orderId: string; readonly merchantId: string; readonly clearedAt: Instant;
-      readonly status: 'error'; readonly level: string | null; readonly error: DomainError;
-      readonly rulebookKey: string | null };
+  | {
+      readonly orderId: string;
+      readonly merchantId: string;
+      readonly clearedAt: Instant;
+      readonly status: 'charged';
+      readonly quote: FeeQuote;
+      readonly standardNetCny: Dec | null;
+      readonly rulebookKey: string;
+    }
+  | {
+      readonly orderId: string;
+      readonly merchantId: string;
+      readonly clearedAt: Instant;
+      readonly status: 'error';
+      readonly level: string | null;
+      readonly error: DomainError;
+      readonly rulebookKey: string | null;
+    };
 
 export interface CouponUseRecord extends ExistingUse {
   readonly at: Instant;
@@ -121,9 +133,12 @@ function timeline(input: SegmentInput, until: Instant, inclusive: boolean): Item
       items.push({ at: coupon.expiresAt, rank: 0, id: coupon.couponId, kind: 'expiry', coupon });
     }
   }
-  for (const order of input.orders) items.push({ at: order.clearedAt, rank: 1, id: order.id, kind: 'fee', order });
-  for (const event of input.events) items.push({ at: event.at, rank: 2, id: event.orderId, kind: 'event', event });
-  for (const charge of input.charges) items.push({ at: charge.at, rank: 3, id: charge.id, kind: 'charge', charge });
+  for (const order of input.orders)
+    items.push({ at: order.clearedAt, rank: 1, id: order.id, kind: 'fee', order });
+  for (const event of input.events)
+    items.push({ at: event.at, rank: 2, id: event.orderId, kind: 'event', event });
+  for (const charge of input.charges)
+    items.push({ at: charge.at, rank: 3, id: charge.id, kind: 'charge', charge });
   for (const settlement of input.settlements) {
     items.push({ at: settlement.at, rank: 4, id: settlement.id, kind: 'settlement', settlement });
   }
@@ -148,7 +163,11 @@ export function levelAt(
   return lowestLevel(versionInForce(input.rulebooks, at), service);
 }
 
-export function processSegment(input: SegmentInput, until: Instant, inclusive: boolean): SegmentOutput {
+export function processSegment(
+  input: SegmentInput,
+  until: Instant,
+  inclusive: boolean,
+): SegmentOutput {
   const out: SegmentOutput = {
     fees: [],
     feeReversals: [],
@@ -163,7 +182,10 @@ export function processSegment(input: SegmentInput, until: Instant, inclusive: b
   const coupons = new Map(input.coupons.map((c) => [c.couponId, { ...c }]));
   const couponsOf = new Map<string, string[]>();
   for (const coupon of input.coupons) {
-    couponsOf.set(coupon.merchantId, [...(couponsOf.get(coupon.merchantId) ?? []), coupon.couponId]);
+    couponsOf.set(coupon.merchantId, [
+      ...(couponsOf.get(coupon.merchantId) ?? []),
+      coupon.couponId,
+    ]);
   }
   const feeStatus = new Map(input.feeStatus);
   const orderStatus = new Map(input.orderStatus);
@@ -199,7 +221,7 @@ function expireCoupon(
   out: SegmentOutput,
 ): void {
   const coupon = coupons.get(couponId);
-  if (!coupon || !coupon.remainingCny.gt(0)) return;
+  if (!coupon?.remainingCny.gt(0)) return;
   out.ledger.push(
     ledgerEntry({
       key: `expire:${couponId}`,
@@ -220,7 +242,10 @@ function expireCoupon(
     at,
     payload: { couponId, amountCny: coupon.remainingCny.toFixed(2) },
   });
-  coupons.set(couponId, { ...coupon, remainingCny: coupon.remainingCny.minus(coupon.remainingCny) });
+  coupons.set(couponId, {
+    ...coupon,
+    remainingCny: coupon.remainingCny.minus(coupon.remainingCny),
+  });
 }
 
 function priceOrder(
@@ -233,7 +258,9 @@ function priceOrder(
   const rulebook = versionInForce(input.rulebooks, order.clearedAt);
   const level = levelAt(input, order.merchantId, order.service, order.clearedAt);
   if (!rulebook || level === null) {
-    const where = rulebook ? `rulebook ${rulebook.key} has no ${order.service} programme` : 'no rulebook version is in force';
+    const where = rulebook
+      ? `rulebook ${rulebook.key} has no ${order.service} programme`
+      : 'no rulebook version is in force';
     out.fees.push({
       ...base,
       status: 'error',
@@ -250,9 +277,21 @@ function priceOrder(
 
   const merchant = input.merchants.get(order.merchantId);
   const riskFlagged = isRiskFlagged(merchant, order.clearedAt);
-  const outcome = quoteFee({ order, level, riskFlagged, monthOrderIndex: order.monthOrderIndex, rulebook });
+  const outcome = quoteFee({
+    order,
+    level,
+    riskFlagged,
+    monthOrderIndex: order.monthOrderIndex,
+    rulebook,
+  });
   if (!outcome.ok) {
-    out.fees.push({ ...base, status: 'error', level, rulebookKey: rulebook.key, error: outcome.error });
+    out.fees.push({
+      ...base,
+      status: 'error',
+      level,
+      rulebookKey: rulebook.key,
+      error: outcome.error,
+    });
     feeStatus.set(order.id, 'error');
     return;
   }
@@ -336,7 +375,11 @@ function recordForfeit(use: ExistingUse, at: Instant, out: SegmentOutput): void 
     type: 'coupon.forfeited',
     merchantId: use.merchantId,
     at,
-    payload: { chargeId: use.chargeId, couponId: use.couponId, amountCny: use.amountCny.toFixed(2) },
+    payload: {
+      chargeId: use.chargeId,
+      couponId: use.couponId,
+      amountCny: use.amountCny.toFixed(2),
+    },
   });
 }
 
@@ -349,9 +392,9 @@ function applyCharge(
   usesByOrder: Map<string, ExistingUse[]>,
   out: SegmentOutput,
 ): void {
-  const own = [...(couponsOf.get(charge.merchantId) ?? [])].map((id) => coupons.get(id)).filter(
-    (c): c is CouponBalance => c !== undefined,
-  );
+  const own = [...(couponsOf.get(charge.merchantId) ?? [])]
+    .map((id) => coupons.get(id))
+    .filter((c): c is CouponBalance => c !== undefined);
   const allocation = allocateCoupons(charge.amountCny, own, charge.at);
   out.charges.push({
     chargeId: charge.id,
@@ -370,7 +413,10 @@ function applyCharge(
     const seq = index + 1;
     const coupon = coupons.get(use.couponId);
     if (!coupon) throw new Error(`allocated coupon ${use.couponId} is not loaded`);
-    coupons.set(use.couponId, { ...coupon, remainingCny: coupon.remainingCny.minus(use.amountCny) });
+    coupons.set(use.couponId, {
+      ...coupon,
+      remainingCny: coupon.remainingCny.minus(use.amountCny),
+    });
     const record: CouponUseRecord = {
       chargeId: charge.id,
       seq,

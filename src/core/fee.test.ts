@@ -127,7 +127,9 @@ describe('basic service fee by level, from 2024-07-08 (SPEC §5)', () => {
     const q = ok(quote(example, 'LV5'));
     expect(q.unclampedCny.toFixed(2)).toBe('479.25');
     expect(money(q)).toEqual(['270.00', '16.20', '286.20']);
-    expect(explainFeeQuote(q, example, 'x@1').en).toContain('10,000.00 USD × 7.1000 × 1.5% × 45% = 479.25 CNY');
+    expect(explainFeeQuote(q, example, 'x@1').en).toContain(
+      '10,000.00 USD × 7.1000 × 1.5% × 45% = 479.25 CNY',
+    );
     expect(explainFeeQuote(q, example, 'x@1').en).toContain('above the LV5 maximum, so 270.00 CNY');
   });
 

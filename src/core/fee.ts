@@ -1,16 +1,16 @@
 import { type DomainError, domainError } from './errors.js';
 import type { Explanation } from './explanation.js';
+import type { Order } from './model.js';
 import {
   type Dec,
   dec,
+  formatAmount,
   formatFen,
   formatPercent,
   formatRate,
   groupThousands,
-  formatAmount,
   roundFenHalfUp,
 } from './money.js';
-import type { Order } from './model.js';
 import type { Rulebook } from './rulebook/rulebook.js';
 import type { FeeRuleDocument } from './rulebook/schema.js';
 import { dateOf, monthOf, parseInstant } from './time.js';
@@ -63,7 +63,11 @@ export interface FeeInput {
 export type FeeOutcome = { ok: true; quote: FeeQuote } | { ok: false; error: DomainError };
 
 /** The fee rule that covers a service at an instant, if any (SPEC §5, D12). */
-export function feeRuleAt(rulebook: Rulebook, service: string, at: number): FeeRuleDocument | undefined {
+export function feeRuleAt(
+  rulebook: Rulebook,
+  service: string,
+  at: number,
+): FeeRuleDocument | undefined {
   return rulebook.document.fees.rules.find(
     (rule) => rule.service === service && instantOf(rule.from) <= at && at < instantOf(rule.until),
   );

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { type FieldIssue, zodIssues } from './rulebook/rulebook.js';
-import { dec, isPositiveDecimal } from './money.js';
 import {
   type Charge,
   type Merchant,
@@ -10,6 +8,8 @@ import {
   TAX_REFUND_SERVICE_FEE,
   TERMINAL_STATUSES,
 } from './model.js';
+import { dec, isPositiveDecimal } from './money.js';
+import { type FieldIssue, zodIssues } from './rulebook/rulebook.js';
 import { instantProblem, parseInstant } from './time.js';
 
 /**
@@ -19,15 +19,18 @@ import { instantProblem, parseInstant } from './time.js';
  */
 
 const id = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
-const positiveDecimal = z
-  .string()
-  .refine(isPositiveDecimal, { message: 'must be a decimal string greater than 0, such as "1200.50"' });
+const positiveDecimal = z.string().refine(isPositiveDecimal, {
+  message: 'must be a decimal string greater than 0, such as "1200.50"',
+});
 export const instantText = z.string().superRefine((text, ctx) => {
   const problem = instantProblem(text);
   if (problem === 'missing-offset') {
     ctx.addIssue({ code: 'custom', message: 'must carry an offset (Z or ±hh:mm)' });
   } else if (problem) {
-    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 instant such as 2024-08-15T10:00:00+08:00' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an ISO 8601 instant such as 2024-08-15T10:00:00+08:00',
+    });
   }
 });
 
@@ -157,7 +160,11 @@ export function sameFacts(a: Record<string, unknown>, b: Record<string, unknown>
     if (x === undefined || y === undefined || x === null || y === null) return false;
     if (typeof x === 'string' && typeof y === 'string') {
       if (isPositiveDecimal(x) && isPositiveDecimal(y) && dec(x).eq(dec(y))) continue;
-      if (instantProblem(x) === null && instantProblem(y) === null && parseInstant(x) === parseInstant(y)) {
+      if (
+        instantProblem(x) === null &&
+        instantProblem(y) === null &&
+        parseInstant(x) === parseInstant(y)
+      ) {
         continue;
       }
       return false;
@@ -181,7 +188,9 @@ export interface CheckedScenario {
  * repeated ids. Returns every issue, each named by its JSON path; an id sent
  * twice with the same facts is kept once.
  */
-export function checkScenario(raw: unknown): { ok: true; scenario: CheckedScenario } | { ok: false; issues: FieldIssue[] } {
+export function checkScenario(
+  raw: unknown,
+): { ok: true; scenario: CheckedScenario } | { ok: false; issues: FieldIssue[] } {
   const parsed = scenarioInput.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error, raw) };
   const input = parsed.data;
@@ -189,14 +198,23 @@ export function checkScenario(raw: unknown): { ok: true; scenario: CheckedScenar
 
   const merchants = dedupe(input.merchants, (m) => m.id, 'merchants', issues);
   const orders = dedupe(input.orders, (o) => o.id, 'orders', issues);
-  const orderEvents = dedupe(input.orderEvents, (e) => `${e.orderId}|${e.status}`, 'orderEvents', issues);
+  const orderEvents = dedupe(
+    input.orderEvents,
+    (e) => `${e.orderId}|${e.status}`,
+    'orderEvents',
+    issues,
+  );
   const charges = dedupe(input.charges, (c) => c.id, 'charges', issues);
   const settlements = dedupe(input.settlements, (s) => s.id, 'settlements', issues);
 
   input.merchants.forEach((merchant, i) => {
     merchant.riskFlags?.forEach((flag, j) => {
       if (flag.to !== null && parseInstant(flag.to) < parseInstant(flag.from)) {
-        issues.push({ path: `merchants[${i}].riskFlags[${j}].to`, message: 'must not be before from', value: flag.to });
+        issues.push({
+          path: `merchants[${i}].riskFlags[${j}].to`,
+          message: 'must not be before from',
+          value: flag.to,
+        });
       }
     });
   });
@@ -205,7 +223,11 @@ export function checkScenario(raw: unknown): { ok: true; scenario: CheckedScenar
   const orderById = new Map(input.orders.map((o) => [o.id, o]));
   input.orders.forEach((order, i) => {
     if (!merchantIds.has(order.merchantId)) {
-      issues.push({ path: `orders[${i}].merchantId`, message: 'names no merchant of the scenario', value: order.merchantId });
+      issues.push({
+        path: `orders[${i}].merchantId`,
+        message: 'names no merchant of the scenario',
+        value: order.merchantId,
+      });
     }
   });
 
@@ -213,7 +235,11 @@ export function checkScenario(raw: unknown): { ok: true; scenario: CheckedScenar
   input.orderEvents.forEach((event, i) => {
     const order = orderById.get(event.orderId);
     if (!order) {
-      issues.push({ path: `orderEvents[${i}].orderId`, message: 'names no order of the scenario', value: event.orderId });
+      issues.push({
+        path: `orderEvents[${i}].orderId`,
+        message: 'names no order of the scenario',
+        value: event.orderId,
+      });
       return;
     }
     const earlier = statusByOrder.get(event.orderId);
@@ -226,17 +252,29 @@ export function checkScenario(raw: unknown): { ok: true; scenario: CheckedScenar
     }
     statusByOrder.set(event.orderId, event.status);
     if (parseInstant(event.at) < parseInstant(order.clearedAt)) {
-      issues.push({ path: `orderEvents[${i}].at`, message: 'is before the order was cleared', value: event.at });
+      issues.push({
+        path: `orderEvents[${i}].at`,
+        message: 'is before the order was cleared',
+        value: event.at,
+      });
     }
   });
 
   input.charges.forEach((charge, i) => {
     if (!merchantIds.has(charge.merchantId)) {
-      issues.push({ path: `charges[${i}].merchantId`, message: 'names no merchant of the scenario', value: charge.merchantId });
+      issues.push({
+        path: `charges[${i}].merchantId`,
+        message: 'names no merchant of the scenario',
+        value: charge.merchantId,
+      });
     }
     const order = orderById.get(charge.orderId);
     if (!order) {
-      issues.push({ path: `charges[${i}].orderId`, message: 'names no order of the scenario', value: charge.orderId });
+      issues.push({
+        path: `charges[${i}].orderId`,
+        message: 'names no order of the scenario',
+        value: charge.orderId,
+      });
     } else if (order.merchantId !== charge.merchantId) {
       issues.push({
         path: `charges[${i}].merchantId`,
@@ -248,7 +286,11 @@ export function checkScenario(raw: unknown): { ok: true; scenario: CheckedScenar
 
   input.settlements.forEach((settlement, i) => {
     if (!merchantIds.has(settlement.merchantId)) {
-      issues.push({ path: `settlements[${i}].merchantId`, message: 'names no merchant of the scenario', value: settlement.merchantId });
+      issues.push({
+        path: `settlements[${i}].merchantId`,
+        message: 'names no merchant of the scenario',
+        value: settlement.merchantId,
+      });
     }
   });
 
@@ -269,7 +311,11 @@ function dedupe<T extends Record<string, unknown>>(
     if (!first) {
       seen.set(key, row);
     } else if (!sameFacts(first, row)) {
-      issues.push({ path: `${list}[${i}]`, message: `repeats id ${key} with other facts`, value: key });
+      issues.push({
+        path: `${list}[${i}]`,
+        message: `repeats id ${key} with other facts`,
+        value: key,
+      });
     }
   });
   return [...seen.values()];

@@ -46,7 +46,8 @@ export function couponBalance(couponId: string, entries: readonly LedgerEntry[])
   const account = ACCOUNTS.coupon(couponId);
   let balance: Dec | null = null;
   for (const entry of [...entries].sort((a, b) => a.at - b.at)) {
-    if (entry.creditAccount === account) balance = (balance ?? entry.amountCny.minus(entry.amountCny)).plus(entry.amountCny);
+    if (entry.creditAccount === account)
+      balance = (balance ?? entry.amountCny.minus(entry.amountCny)).plus(entry.amountCny);
     if (entry.debitAccount === account) {
       if (balance === null) throw new Error(`coupon ${couponId} is debited before it is issued`);
       balance = balance.minus(entry.amountCny);

@@ -102,7 +102,10 @@ export function assessmentInForce(
 ): Assessment | undefined {
   let found: Assessment | undefined;
   for (const assessment of history ?? []) {
-    if (assessment.effectiveFrom <= at && (!found || assessment.effectiveFrom > found.effectiveFrom)) {
+    if (
+      assessment.effectiveFrom <= at &&
+      (!found || assessment.effectiveFrom > found.effectiveFrom)
+    ) {
       found = assessment;
     }
   }

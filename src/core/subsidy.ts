@@ -1,10 +1,26 @@
 import type { Explanation } from './explanation.js';
-import { type Dec, dec, formatAmount, formatFen, formatRate, groupThousands, roundFenHalfUp, ZERO } from './money.js';
 import { fxRatingAt, isRiskFlagged, type Merchant, type Settlement } from './model.js';
+import {
+  type Dec,
+  dec,
+  formatAmount,
+  formatFen,
+  formatRate,
+  groupThousands,
+  roundFenHalfUp,
+  ZERO,
+} from './money.js';
 import type { Rulebook } from './rulebook/rulebook.js';
 import { parseInstant } from './time.js';
 
-export const SUBSIDY_REASONS = ['level', 'fx-rating', 'currency', 'account', 'risk', 'window'] as const;
+export const SUBSIDY_REASONS = [
+  'level',
+  'fx-rating',
+  'currency',
+  'account',
+  'risk',
+  'window',
+] as const;
 export type SubsidyReason = (typeof SUBSIDY_REASONS)[number];
 
 export interface SettlementResult {
@@ -49,7 +65,8 @@ export function settleFx(input: {
   const reason = failed ? failed[0] : null;
   const pips = reason === null ? levelPips : 0;
   const effectiveRate = settlement.baseRate.plus(PIP.times(pips));
-  const subsidyCny = reason === null ? roundFenHalfUp(settlement.amount.times(pips).times(PIP)) : ZERO;
+  const subsidyCny =
+    reason === null ? roundFenHalfUp(settlement.amount.times(pips).times(PIP)) : ZERO;
 
   return {
     settlementId: settlement.id,
@@ -59,7 +76,15 @@ export function settleFx(input: {
     effectiveRate,
     subsidyCny,
     reason,
-    explanation: explainSettlement(settlement, level, pips, effectiveRate, subsidyCny, reason, rulebook.key),
+    explanation: explainSettlement(
+      settlement,
+      level,
+      pips,
+      effectiveRate,
+      subsidyCny,
+      reason,
+      rulebook.key,
+    ),
   };
 }
 

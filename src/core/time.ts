@@ -75,8 +75,9 @@ function shanghaiOffsetMs(at: Instant): number {
   const hour = Math.floor(at / HOUR_MS);
   let offset = offsetByHour.get(hour);
   if (offset === undefined) {
-    offset = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(PROGRAMME_TIME_ZONE)
-      .offsetNanoseconds / 1_000_000;
+    offset =
+      Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(PROGRAMME_TIME_ZONE)
+        .offsetNanoseconds / 1_000_000;
     if (offsetByHour.size > 100_000) offsetByHour.clear();
     offsetByHour.set(hour, offset);
   }

@@ -106,32 +106,60 @@ export async function explainFee(db: Queryable, orderId: string): Promise<Amount
   return { ...base, ...sentence };
 }
 
-export async function explainLevel(db: Queryable, merchantId: string, quarter: string, service = '3+N'): Promise<AmountExplanation> {
+export async function explainLevel(
+  db: Queryable,
+  merchantId: string,
+  quarter: string,
+  service = '3+N',
+): Promise<AmountExplanation> {
   const rows = await db.query<{ explanation: Explanation }>(
     'SELECT explanation FROM assessments WHERE merchant_id = $1 AND quarter = $2 AND service = $3',
     [merchantId, quarter, service],
   );
   const row = rows[0];
   if (!row) throw missing(`${service} level for ${merchantId} in ${quarter}`);
-  return { kind: 'level', subject: `${merchantId} ${service} ${quarter}`, merchantId, ...row.explanation };
+  return {
+    kind: 'level',
+    subject: `${merchantId} ${service} ${quarter}`,
+    merchantId,
+    ...row.explanation,
+  };
 }
 
-export async function explainRebate(db: Queryable, merchantId: string, quarter: string, service = '3+N'): Promise<AmountExplanation> {
+export async function explainRebate(
+  db: Queryable,
+  merchantId: string,
+  quarter: string,
+  service = '3+N',
+): Promise<AmountExplanation> {
   const rows = await db.query<{ explanation: Explanation }>(
     'SELECT explanation FROM jump_rebates WHERE merchant_id = $1 AND quarter = $2 AND service = $3',
     [merchantId, quarter, service],
   );
   const row = rows[0];
   if (!row) throw missing(`${service} jump rebate for ${merchantId} in ${quarter}`);
-  return { kind: 'rebate', subject: `${merchantId} ${service} ${quarter}`, merchantId, ...row.explanation };
+  return {
+    kind: 'rebate',
+    subject: `${merchantId} ${service} ${quarter}`,
+    merchantId,
+    ...row.explanation,
+  };
 }
 
-export async function explainSubsidy(db: Queryable, settlementId: string): Promise<AmountExplanation> {
+export async function explainSubsidy(
+  db: Queryable,
+  settlementId: string,
+): Promise<AmountExplanation> {
   const rows = await db.query<{ merchant_id: string; explanation: Explanation }>(
     'SELECT merchant_id, explanation FROM settlement_results WHERE settlement_id = $1',
     [settlementId],
   );
   const row = rows[0];
   if (!row) throw missing(`FX subsidy for settlement ${settlementId}`);
-  return { kind: 'subsidy', subject: settlementId, merchantId: row.merchant_id, ...row.explanation };
+  return {
+    kind: 'subsidy',
+    subject: settlementId,
+    merchantId: row.merchant_id,
+    ...row.explanation,
+  };
 }

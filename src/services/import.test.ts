@@ -6,7 +6,7 @@ import { LadderError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { STORES } from '../test-support/stores.js';
 import { importDirectory } from './import.js';
-import { loadRulebooks, ensureRulebook } from './rulebooks.js';
+import { ensureRulebook, loadRulebooks } from './rulebooks.js';
 
 const MERCHANTS = 'id,fxRating\r\nM-1,A\r\nM-2,B\r\n';
 const ORDERS = [
@@ -52,7 +52,10 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
   });
 
   it('refuses every file when one row is bad, naming file, line, field and value', async () => {
-    writeFileSync(join(dir, 'orders.csv'), `${ORDERS}\nO-3,M-1,3+N,TA3N,-5.00,2024-08-17T10:00:00+08:00,\n`);
+    writeFileSync(
+      join(dir, 'orders.csv'),
+      `${ORDERS}\nO-3,M-1,3+N,TA3N,-5.00,2024-08-17T10:00:00+08:00,\n`,
+    );
     const failure = await importDirectory(db, dir).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(LadderError);
     expect((failure as LadderError).issues).toEqual([
@@ -79,7 +82,9 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
     await importDirectory(db, dir);
     writeFileSync(join(dir, 'orders.csv'), ORDERS.replace('1000.00', '1500.00'));
     await expect(importDirectory(db, dir)).rejects.toMatchObject({ code: 'CONFLICT' });
-    const rows = await db.query<{ amount_usd: string }>("SELECT amount_usd FROM orders WHERE id = 'O-1'");
+    const rows = await db.query<{ amount_usd: string }>(
+      "SELECT amount_usd FROM orders WHERE id = 'O-1'",
+    );
     expect(rows[0]?.amount_usd).toBe('1000.00');
   });
 

@@ -16,7 +16,7 @@ import { isPositiveDecimal } from '../core/money.js';
 import { type FieldIssue, zodIssues } from '../core/rulebook/rulebook.js';
 import type { Db, Queryable } from '../store/db.js';
 import { BATCH_ROWS } from '../store/rows.js';
-import { type IngestBatch, type Located, ingest } from './ingest.js';
+import { type IngestBatch, ingest, type Located } from './ingest.js';
 import { publishMonthlyRates } from './rulebooks.js';
 
 /**
@@ -33,29 +33,92 @@ interface FileKind {
   readonly batchKey: keyof IngestBatch | 'fxRates';
 }
 
-const riskFlagRow = z.strictObject({ merchantId: z.string().min(1), from: instantText, to: instantText.nullable() });
+const riskFlagRow = z.strictObject({
+  merchantId: z.string().min(1),
+  from: instantText,
+  to: instantText.nullable(),
+});
 const fxRateRow = z.strictObject({
   month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month such as 2024-08'),
-  usdCny: z.string().refine(isPositiveDecimal, { message: 'must be a decimal string greater than 0' }),
+  usdCny: z
+    .string()
+    .refine(isPositiveDecimal, { message: 'must be a decimal string greater than 0' }),
 });
 
 export const FILE_KINDS: readonly FileKind[] = [
-  { file: 'merchants.csv', columns: ['id', 'fxRating'], optional: [], schema: merchantInput, batchKey: 'merchants' },
-  { file: 'fx-rating-changes.csv', columns: ['merchantId', 'at', 'rating'], optional: [], schema: fxRatingChangeInput.extend({ merchantId: z.string().min(1) }), batchKey: 'fxRatingChanges' },
-  { file: 'risk-flags.csv', columns: ['merchantId', 'from', 'to'], optional: ['to'], schema: riskFlagRow, batchKey: 'riskFlags' },
-  { file: 'orders.csv', columns: ['id', 'merchantId', 'service', 'type', 'amountUsd', 'clearedAt', 'usdCny'], optional: ['usdCny'], schema: orderInput, batchKey: 'orders' },
-  { file: 'order-events.csv', columns: ['orderId', 'at', 'status'], optional: [], schema: orderEventInput, batchKey: 'orderEvents' },
-  { file: 'charges.csv', columns: ['id', 'orderId', 'merchantId', 'kind', 'amountCny', 'at'], optional: [], schema: chargeInput, batchKey: 'charges' },
-  { file: 'settlements.csv', columns: ['id', 'merchantId', 'currency', 'amount', 'baseRate', 'account', 'at'], optional: [], schema: settlementInput, batchKey: 'settlements' },
-  { file: 'fx-rates.csv', columns: ['month', 'usdCny'], optional: [], schema: fxRateRow, batchKey: 'fxRates' },
+  {
+    file: 'merchants.csv',
+    columns: ['id', 'fxRating'],
+    optional: [],
+    schema: merchantInput,
+    batchKey: 'merchants',
+  },
+  {
+    file: 'fx-rating-changes.csv',
+    columns: ['merchantId', 'at', 'rating'],
+    optional: [],
+    schema: fxRatingChangeInput.extend({ merchantId: z.string().min(1) }),
+    batchKey: 'fxRatingChanges',
+  },
+  {
+    file: 'risk-flags.csv',
+    columns: ['merchantId', 'from', 'to'],
+    optional: ['to'],
+    schema: riskFlagRow,
+    batchKey: 'riskFlags',
+  },
+  {
+    file: 'orders.csv',
+    columns: ['id', 'merchantId', 'service', 'type', 'amountUsd', 'clearedAt', 'usdCny'],
+    optional: ['usdCny'],
+    schema: orderInput,
+    batchKey: 'orders',
+  },
+  {
+    file: 'order-events.csv',
+    columns: ['orderId', 'at', 'status'],
+    optional: [],
+    schema: orderEventInput,
+    batchKey: 'orderEvents',
+  },
+  {
+    file: 'charges.csv',
+    columns: ['id', 'orderId', 'merchantId', 'kind', 'amountCny', 'at'],
+    optional: [],
+    schema: chargeInput,
+    batchKey: 'charges',
+  },
+  {
+    file: 'settlements.csv',
+    columns: ['id', 'merchantId', 'currency', 'amount', 'baseRate', 'account', 'at'],
+    optional: [],
+    schema: settlementInput,
+    batchKey: 'settlements',
+  },
+  {
+    file: 'fx-rates.csv',
+    columns: ['month', 'usdCny'],
+    optional: [],
+    schema: fxRateRow,
+    batchKey: 'fxRates',
+  },
 ];
 
-export interface ImportProgress {
-  (event: { file: string; bytesRead: number; bytesTotal: number; rows: number }): void;
-}
+export type ImportProgress = (event: {
+  file: string;
+  bytesRead: number;
+  bytesTotal: number;
+  rows: number;
+}) => void;
 
 export interface ImportResult {
-  readonly files: { file: string; rows: number; inserted: number; unchanged: number; rejected: number }[];
+  readonly files: {
+    file: string;
+    rows: number;
+    inserted: number;
+    unchanged: number;
+    rejected: number;
+  }[];
   readonly rejected: FieldIssue[];
   rulebookVersion: string | null;
 }
@@ -81,7 +144,9 @@ export async function importDirectory(
   options: { skipBad?: boolean; onProgress?: ImportProgress } = {},
 ): Promise<ImportResult> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new LadderError('INVALID_INPUT', `${dir} is not a directory`, [{ path: 'DIR', message: 'is not a directory', value: dir }]);
+    throw new LadderError('INVALID_INPUT', `${dir} is not a directory`, [
+      { path: 'DIR', message: 'is not a directory', value: dir },
+    ]);
   }
   const present = FILE_KINDS.filter((kind) => existsSync(join(dir, kind.file)));
   if (present.length === 0) {
@@ -97,7 +162,11 @@ export async function importDirectory(
     }
     if (!options.skipBad && result.rejected.length > 0) {
       const count = result.rejected.length;
-      throw new LadderError(commonCode(result.rejected), `${count} bad row(s); nothing was imported`, result.rejected);
+      throw new LadderError(
+        commonCode(result.rejected),
+        `${count} bad row(s); nothing was imported`,
+        result.rejected,
+      );
     }
     return result;
   });
@@ -116,7 +185,9 @@ async function importFile(
   stream.on('data', (chunk) => {
     bytesRead += chunk.length;
   });
-  const parser = stream.pipe(parse({ bom: true, columns: true, info: true, skip_empty_lines: true, trim: false }));
+  const parser = stream.pipe(
+    parse({ bom: true, columns: true, info: true, skip_empty_lines: true, trim: false }),
+  );
 
   const summary = { file: kind.file, rows: 0, inserted: 0, unchanged: 0, rejected: 0 };
   const rates: Record<string, string> = {};
@@ -136,14 +207,24 @@ async function importFile(
   };
 
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       if (!headerChecked) {
         headerChecked = true;
         const missing = kind.columns.filter((c) => !(c in record));
         if (missing.length > 0) {
-          throw new LadderError('INVALID_INPUT', `${kind.file} lacks column(s) ${missing.join(', ')}`, [
-            { path: `${kind.file}:1`, message: `lacks column(s) ${missing.join(', ')}; expected ${kind.columns.join(',')}` },
-          ]);
+          throw new LadderError(
+            'INVALID_INPUT',
+            `${kind.file} lacks column(s) ${missing.join(', ')}`,
+            [
+              {
+                path: `${kind.file}:1`,
+                message: `lacks column(s) ${missing.join(', ')}; expected ${kind.columns.join(',')}`,
+              },
+            ],
+          );
         }
       }
       summary.rows += 1;
@@ -151,7 +232,10 @@ async function importFile(
       const input = toInput(kind, record);
       const parsed = kind.schema.safeParse(input);
       if (!parsed.success) {
-        const issues = zodIssues(parsed.error, input).map((issue) => ({ ...issue, path: `${where} ${issue.path}` }));
+        const issues = zodIssues(parsed.error, input).map((issue) => ({
+          ...issue,
+          path: `${where} ${issue.path}`,
+        }));
         result.rejected.push(...issues);
         summary.rejected += 1;
         continue;
@@ -167,9 +251,11 @@ async function importFile(
   } catch (err) {
     if (err instanceof LadderError) throw err;
     const message = (err as Error).message;
-    throw new LadderError('INVALID_INPUT', `${kind.file} is not a CSV file of the expected shape: ${message}`, [
-      { path: kind.file, message: `is not valid CSV: ${message}` },
-    ]);
+    throw new LadderError(
+      'INVALID_INPUT',
+      `${kind.file} is not a CSV file of the expected shape: ${message}`,
+      [{ path: kind.file, message: `is not valid CSV: ${message}` }],
+    );
   }
   await flush();
   if (Object.keys(rates).length > 0) {

@@ -105,7 +105,11 @@ export async function ingest(
 
   if (skipBad) return { inserted, unchanged, rejected: issues };
   if (issues.length > 0) {
-    throw new LadderError(commonCode(issues), `${issues.length} bad field(s); nothing was applied`, issues);
+    throw new LadderError(
+      commonCode(issues),
+      `${issues.length} bad field(s); nothing was applied`,
+      issues,
+    );
   }
   return { inserted, unchanged, rejected: [] };
 }
@@ -131,7 +135,12 @@ async function ingestMerchants(
   for (const { value, where } of merchants) {
     const stored = existing.get(value.id);
     if (stored && stored.fx_rating !== value.fxRating) {
-      issues.push({ path: field(where, 'fxRating'), message: `merchant ${value.id} was sent before with other facts (fxRating ${stored.fx_rating})`, code: 'CONFLICT', value: value.fxRating });
+      issues.push({
+        path: field(where, 'fxRating'),
+        message: `merchant ${value.id} was sent before with other facts (fxRating ${stored.fx_rating})`,
+        code: 'CONFLICT',
+        value: value.fxRating,
+      });
     } else if (!stored && !seen.has(value.id)) {
       fresh.push({ id: value.id, fx_rating: value.fxRating });
       seen.add(value.id);
@@ -145,7 +154,11 @@ async function ingestMerchants(
   await writeRiskFlags(
     tx,
     merchants.flatMap(({ value }) =>
-      (value.riskFlags ?? []).map((flag) => ({ merchantId: value.id, from: flag.from, to: flag.to })),
+      (value.riskFlags ?? []).map((flag) => ({
+        merchantId: value.id,
+        from: flag.from,
+        to: flag.to,
+      })),
     ),
   );
   await writeRatingChanges(
@@ -171,7 +184,10 @@ async function writeRiskFlags(tx: Queryable, flags: readonly RiskFlagRow[]): Pro
   );
 }
 
-async function writeRatingChanges(tx: Queryable, changes: readonly FxRatingChangeRow[]): Promise<void> {
+async function writeRatingChanges(
+  tx: Queryable,
+  changes: readonly FxRatingChangeRow[],
+): Promise<void> {
   await insertRows(
     tx,
     'fx_rating_changes',
@@ -192,13 +208,26 @@ async function ingestMerchantFacts(
   { issues, inserted, skipBad }: Context,
 ): Promise<void> {
   if (flags.length + changes.length === 0) return;
-  const known = await knownIds(tx, 'merchants', [...flags, ...changes].map((row) => row.value.merchantId));
+  const known = await knownIds(
+    tx,
+    'merchants',
+    [...flags, ...changes].map((row) => row.value.merchantId),
+  );
   const goodFlags: RiskFlagRow[] = [];
   for (const { value, where } of flags) {
     if (!known.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
+      issues.push({
+        path: field(where, 'merchantId'),
+        message: 'names no known merchant',
+        code: 'UNKNOWN_REFERENCE',
+        value: value.merchantId,
+      });
     } else if (value.to !== null && parseInstant(value.to) < parseInstant(value.from)) {
-      issues.push({ path: field(where, 'to'), message: 'must not be before from', value: value.to });
+      issues.push({
+        path: field(where, 'to'),
+        message: 'must not be before from',
+        value: value.to,
+      });
     } else {
       goodFlags.push(value);
     }
@@ -206,7 +235,12 @@ async function ingestMerchantFacts(
   const goodChanges: FxRatingChangeRow[] = [];
   for (const { value, where } of changes) {
     if (!known.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
+      issues.push({
+        path: field(where, 'merchantId'),
+        message: 'names no known merchant',
+        code: 'UNKNOWN_REFERENCE',
+        value: value.merchantId,
+      });
     } else {
       goodChanges.push(value);
     }
@@ -228,10 +262,16 @@ interface OrderRow {
   usd_cny: string | null;
 }
 
-async function knownIds(tx: Queryable, table: 'merchants' | 'orders', ids: readonly string[]): Promise<Set<string>> {
+async function knownIds(
+  tx: Queryable,
+  table: 'merchants' | 'orders',
+  ids: readonly string[],
+): Promise<Set<string>> {
   const known = new Set<string>();
   for (const batch of chunks([...new Set(ids)])) {
-    const rows = await tx.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1)`, [batch]);
+    const rows = await tx.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1)`, [
+      batch,
+    ]);
     for (const row of rows) known.add(row.id);
   }
   return known;
@@ -243,7 +283,11 @@ async function ingestOrders(
   { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (orders.length === 0) return;
-  const merchants = await knownIds(tx, 'merchants', orders.map((o) => o.value.merchantId));
+  const merchants = await knownIds(
+    tx,
+    'merchants',
+    orders.map((o) => o.value.merchantId),
+  );
   const existing = await existingById<OrderRow>(
     tx,
     'SELECT id, merchant_id, service, type, amount_usd, cleared_at, usd_cny FROM orders WHERE id = ANY($1)',
@@ -252,7 +296,12 @@ async function ingestOrders(
   const fresh = new Map<string, Record<string, unknown>>();
   for (const { value, where } of orders) {
     if (!merchants.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
+      issues.push({
+        path: field(where, 'merchantId'),
+        message: 'names no known merchant',
+        code: 'UNKNOWN_REFERENCE',
+        value: value.merchantId,
+      });
       continue;
     }
     const stored = existing.get(value.id);
@@ -267,7 +316,12 @@ async function ingestOrders(
       };
       const { id: _id, ...sent } = value;
       if (!sameFacts(before, sent)) {
-        issues.push({ path: field(where, 'id'), message: `order ${value.id} was sent before with other facts`, code: 'CONFLICT', value: value.id });
+        issues.push({
+          path: field(where, 'id'),
+          message: `order ${value.id} was sent before with other facts`,
+          code: 'CONFLICT',
+          value: value.id,
+        });
       }
       continue;
     }
@@ -285,7 +339,15 @@ async function ingestOrders(
   await insertRows(
     tx,
     'orders',
-    { id: 'text', merchant_id: 'text', service: 'text', type: 'text', amount_usd: 'numeric', cleared_at: 'timestamptz', usd_cny: 'numeric' },
+    {
+      id: 'text',
+      merchant_id: 'text',
+      service: 'text',
+      type: 'text',
+      amount_usd: 'numeric',
+      cleared_at: 'timestamptz',
+      usd_cny: 'numeric',
+    },
     [...fresh.values()],
   );
   inserted.orders = fresh.size;
@@ -302,14 +364,20 @@ async function ingestEvents(
   const orders = new Map<string, string>();
   const stored = new Map<string, { status: string; at: string }>();
   for (const batch of chunks(ids)) {
-    const rows = await tx.query<{ id: string; cleared_at: string; status: string | null; at: string | null }>(
+    const rows = await tx.query<{
+      id: string;
+      cleared_at: string;
+      status: string | null;
+      at: string | null;
+    }>(
       `SELECT o.id, o.cleared_at, e.status, e.at FROM orders o
        LEFT JOIN order_events e ON e.order_id = o.id WHERE o.id = ANY($1)`,
       [batch],
     );
     for (const row of rows) {
       orders.set(row.id, row.cleared_at);
-      if (row.status !== null && row.at !== null) stored.set(row.id, { status: row.status, at: row.at });
+      if (row.status !== null && row.at !== null)
+        stored.set(row.id, { status: row.status, at: row.at });
     }
   }
 
@@ -317,17 +385,29 @@ async function ingestEvents(
   for (const { value, where } of events) {
     const clearedAt = orders.get(value.orderId);
     if (clearedAt === undefined) {
-      issues.push({ path: field(where, 'orderId'), message: 'names no known order', code: 'UNKNOWN_REFERENCE', value: value.orderId });
+      issues.push({
+        path: field(where, 'orderId'),
+        message: 'names no known order',
+        code: 'UNKNOWN_REFERENCE',
+        value: value.orderId,
+      });
       continue;
     }
     const at = parseInstant(value.at);
     if (at < fromPg(clearedAt)) {
-      issues.push({ path: field(where, 'at'), message: 'is before the order was cleared', value: value.at });
+      issues.push({
+        path: field(where, 'at'),
+        message: 'is before the order was cleared',
+        value: value.at,
+      });
       continue;
     }
     const before = stored.get(value.orderId) ?? fresh.get(value.orderId);
     if (before) {
-      const beforeAt = typeof before.at === 'string' && before.at.includes(' ') ? fromPg(before.at) : Date.parse(String(before.at));
+      const beforeAt =
+        typeof before.at === 'string' && before.at.includes(' ')
+          ? fromPg(before.at)
+          : Date.parse(String(before.at));
       if (before.status !== value.status) {
         issues.push({
           path: field(where, 'status'),
@@ -336,14 +416,21 @@ async function ingestEvents(
           value: value.status,
         });
       } else if (beforeAt !== at) {
-        issues.push({ path: field(where, 'at'), message: `this status event was sent before with other facts (at ${new Date(beforeAt).toISOString()})`, code: 'CONFLICT', value: value.at });
+        issues.push({
+          path: field(where, 'at'),
+          message: `this status event was sent before with other facts (at ${new Date(beforeAt).toISOString()})`,
+          code: 'CONFLICT',
+          value: value.at,
+        });
       }
       continue;
     }
     fresh.set(value.orderId, { order_id: value.orderId, status: value.status, at: toPg(at) });
   }
   if (issues.length > 0 && !skipBad) return;
-  await insertRows(tx, 'order_events', { order_id: 'text', status: 'text', at: 'timestamptz' }, [...fresh.values()]);
+  await insertRows(tx, 'order_events', { order_id: 'text', status: 'text', at: 'timestamptz' }, [
+    ...fresh.values(),
+  ]);
   inserted.orderEvents = fresh.size;
   unchanged.orderEvents = events.length - fresh.size;
 }
@@ -365,7 +452,10 @@ async function ingestCharges(
   if (charges.length === 0) return;
   const ownerOf = new Map<string, string>();
   for (const batch of chunks([...new Set(charges.map((c) => c.value.orderId))])) {
-    const rows = await tx.query<{ id: string; merchant_id: string }>('SELECT id, merchant_id FROM orders WHERE id = ANY($1)', [batch]);
+    const rows = await tx.query<{ id: string; merchant_id: string }>(
+      'SELECT id, merchant_id FROM orders WHERE id = ANY($1)',
+      [batch],
+    );
     for (const row of rows) ownerOf.set(row.id, row.merchant_id);
   }
   const existing = await existingById<ChargeRow>(
@@ -377,11 +467,20 @@ async function ingestCharges(
   for (const { value, where } of charges) {
     const owner = ownerOf.get(value.orderId);
     if (owner === undefined) {
-      issues.push({ path: field(where, 'orderId'), message: 'names no known order', code: 'UNKNOWN_REFERENCE', value: value.orderId });
+      issues.push({
+        path: field(where, 'orderId'),
+        message: 'names no known order',
+        code: 'UNKNOWN_REFERENCE',
+        value: value.orderId,
+      });
       continue;
     }
     if (owner !== value.merchantId) {
-      issues.push({ path: field(where, 'merchantId'), message: `order ${value.orderId} belongs to ${owner}`, value: value.merchantId });
+      issues.push({
+        path: field(where, 'merchantId'),
+        message: `order ${value.orderId} belongs to ${owner}`,
+        value: value.merchantId,
+      });
       continue;
     }
     const stored = existing.get(value.id);
@@ -395,7 +494,12 @@ async function ingestCharges(
       };
       const { id: _id, ...sent } = value;
       if (!sameFacts(before, sent)) {
-        issues.push({ path: field(where, 'id'), message: `charge ${value.id} was sent before with other facts`, code: 'CONFLICT', value: value.id });
+        issues.push({
+          path: field(where, 'id'),
+          message: `charge ${value.id} was sent before with other facts`,
+          code: 'CONFLICT',
+          value: value.id,
+        });
       }
       continue;
     }
@@ -412,7 +516,14 @@ async function ingestCharges(
   await insertRows(
     tx,
     'charges',
-    { id: 'text', order_id: 'text', merchant_id: 'text', kind: 'text', amount_cny: 'numeric', at: 'timestamptz' },
+    {
+      id: 'text',
+      order_id: 'text',
+      merchant_id: 'text',
+      kind: 'text',
+      amount_cny: 'numeric',
+      at: 'timestamptz',
+    },
     [...fresh.values()],
   );
   inserted.charges = fresh.size;
@@ -435,7 +546,11 @@ async function ingestSettlements(
   { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (settlements.length === 0) return;
-  const merchants = await knownIds(tx, 'merchants', settlements.map((s) => s.value.merchantId));
+  const merchants = await knownIds(
+    tx,
+    'merchants',
+    settlements.map((s) => s.value.merchantId),
+  );
   const existing = await existingById<SettlementRow>(
     tx,
     'SELECT id, merchant_id, currency, amount, base_rate, account, at FROM settlements WHERE id = ANY($1)',
@@ -444,7 +559,12 @@ async function ingestSettlements(
   const fresh = new Map<string, Record<string, unknown>>();
   for (const { value, where } of settlements) {
     if (!merchants.has(value.merchantId)) {
-      issues.push({ path: field(where, 'merchantId'), message: 'names no known merchant', code: 'UNKNOWN_REFERENCE', value: value.merchantId });
+      issues.push({
+        path: field(where, 'merchantId'),
+        message: 'names no known merchant',
+        code: 'UNKNOWN_REFERENCE',
+        value: value.merchantId,
+      });
       continue;
     }
     const stored = existing.get(value.id);
@@ -459,7 +579,12 @@ async function ingestSettlements(
       };
       const { id: _id, ...sent } = value;
       if (!sameFacts(before, sent)) {
-        issues.push({ path: field(where, 'id'), message: `settlement ${value.id} was sent before with other facts`, code: 'CONFLICT', value: value.id });
+        issues.push({
+          path: field(where, 'id'),
+          message: `settlement ${value.id} was sent before with other facts`,
+          code: 'CONFLICT',
+          value: value.id,
+        });
       }
       continue;
     }
@@ -477,7 +602,15 @@ async function ingestSettlements(
   await insertRows(
     tx,
     'settlements',
-    { id: 'text', merchant_id: 'text', currency: 'text', amount: 'numeric', base_rate: 'numeric', account: 'text', at: 'timestamptz' },
+    {
+      id: 'text',
+      merchant_id: 'text',
+      currency: 'text',
+      amount: 'numeric',
+      base_rate: 'numeric',
+      account: 'text',
+      at: 'timestamptz',
+    },
     [...fresh.values()],
   );
   inserted.settlements = fresh.size;

@@ -1,4 +1,4 @@
-import { formatAmount, dec } from '../core/money.js';
+import { dec, formatAmount } from '../core/money.js';
 import { formatInstant, quarterEnd, quarterStart } from '../core/time.js';
 import type { Queryable } from '../store/db.js';
 import { fromPg, toPg } from '../store/rows.js';
@@ -27,7 +27,14 @@ export async function lateOrders(
     'SELECT service, quarter, max_order_seq FROM assessment_runs WHERE $1::text IS NULL OR quarter = $1 ORDER BY quarter, service',
     [filter.quarter ?? null],
   );
-  const rows: { id: string; merchant_id: string; service: string; quarter: string; amount_usd: string; cleared_at: string }[] = [];
+  const rows: {
+    id: string;
+    merchant_id: string;
+    service: string;
+    quarter: string;
+    amount_usd: string;
+    cleared_at: string;
+  }[] = [];
   for (const run of runs) {
     if (rows.length >= limit) break;
     rows.push(
@@ -36,7 +43,15 @@ export async function lateOrders(
          WHERE service = $1 AND cleared_at >= $2 AND cleared_at < $3 AND ingest_seq > $4
            AND ($6::text IS NULL OR merchant_id = $6)
          ORDER BY id LIMIT $7`,
-        [run.service, toPg(quarterStart(run.quarter)), toPg(quarterEnd(run.quarter)), run.max_order_seq, run.quarter, filter.merchantId ?? null, limit - rows.length],
+        [
+          run.service,
+          toPg(quarterStart(run.quarter)),
+          toPg(quarterEnd(run.quarter)),
+          run.max_order_seq,
+          run.quarter,
+          filter.merchantId ?? null,
+          limit - rows.length,
+        ],
       )),
     );
   }

@@ -58,8 +58,15 @@ export async function programmeReport(db: Queryable): Promise<ProgrammeReport> {
       'SELECT service, quarter, level, count(*) AS n FROM assessments GROUP BY service, quarter, level',
     )
   )
-    .map((r) => ({ service: r.service, quarter: r.quarter, level: r.level, merchants: Number(r.n) }))
-    .sort((a, b) => cmp(a.service, b.service) || cmp(a.quarter, b.quarter) || cmp(a.level, b.level));
+    .map((r) => ({
+      service: r.service,
+      quarter: r.quarter,
+      level: r.level,
+      merchants: Number(r.n),
+    }))
+    .sort(
+      (a, b) => cmp(a.service, b.service) || cmp(a.quarter, b.quarter) || cmp(a.level, b.level),
+    );
 
   const byQuarter = new Map<string, Record<string, string | number>>();
   const slot = (quarter: string) => {
@@ -71,7 +78,12 @@ export async function programmeReport(db: Queryable): Promise<ProgrammeReport> {
     return row;
   };
 
-  for (const r of await db.query<{ quarter: string; status: string; n: string | number; total: string }>(
+  for (const r of await db.query<{
+    quarter: string;
+    status: string;
+    n: string | number;
+    total: string;
+  }>(
     'SELECT quarter, status, count(*) AS n, sum(rebate_cny)::text AS total FROM jump_rebates GROUP BY quarter, status',
   )) {
     const row = slot(r.quarter);
@@ -80,7 +92,14 @@ export async function programmeReport(db: Queryable): Promise<ProgrammeReport> {
     else row.rebatesSuppressed = Number(r.n);
   }
 
-  for (const r of await db.query<{ quarter: string; status: string; n: string | number; net: string | null; vat: string | null; standard: string | null }>(
+  for (const r of await db.query<{
+    quarter: string;
+    status: string;
+    n: string | number;
+    net: string | null;
+    vat: string | null;
+    standard: string | null;
+  }>(
     `SELECT ${SHANGHAI_QUARTER('cleared_at')} AS quarter, status, count(*) AS n,
             sum(net_cny)::text AS net, sum(vat_cny)::text AS vat, sum(standard_net_cny)::text AS standard
      FROM fees GROUP BY 1, status`,

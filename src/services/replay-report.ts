@@ -27,12 +27,25 @@ const fen = (text: string) => formatFen(dec(text));
 export async function replayReport(db: Queryable, asOf: Instant, merchantIds: readonly string[]) {
   const at = toPg(asOf);
   const assessments = (
-    await db.query<{ merchant_id: string; service: string; quarter: string; amount_usd: string; level: string; effective_from: string }>(
+    await db.query<{
+      merchant_id: string;
+      service: string;
+      quarter: string;
+      amount_usd: string;
+      level: string;
+      effective_from: string;
+    }>(
       'SELECT merchant_id, service, quarter, amount_usd, level, effective_from FROM assessments WHERE effective_from <= $1',
       [at],
     )
   )
-    .sort(byKeys((r) => r.merchant_id, (r) => r.service, (r) => r.quarter))
+    .sort(
+      byKeys(
+        (r) => r.merchant_id,
+        (r) => r.service,
+        (r) => r.quarter,
+      ),
+    )
     .map((r) => ({
       merchantId: r.merchant_id,
       service: r.service,
@@ -43,7 +56,16 @@ export async function replayReport(db: Queryable, asOf: Instant, merchantIds: re
     }));
 
   const fees = (
-    await db.query<{ order_id: string; status: string; level: string | null; net_cny: string | null; vat_cny: string | null; gross_cny: string | null; error_code: string | null; error_message: string | null }>(
+    await db.query<{
+      order_id: string;
+      status: string;
+      level: string | null;
+      net_cny: string | null;
+      vat_cny: string | null;
+      gross_cny: string | null;
+      error_code: string | null;
+      error_message: string | null;
+    }>(
       'SELECT order_id, status, level, net_cny, vat_cny, gross_cny, error_code, error_message FROM fees WHERE cleared_at <= $1',
       [at],
     )
@@ -51,7 +73,11 @@ export async function replayReport(db: Queryable, asOf: Instant, merchantIds: re
     .sort(byKeys((r) => r.order_id))
     .map((r) =>
       r.status === 'error'
-        ? { orderId: r.order_id, status: 'error', error: { code: r.error_code, message: r.error_message } }
+        ? {
+            orderId: r.order_id,
+            status: 'error',
+            error: { code: r.error_code, message: r.error_message },
+          }
         : {
             orderId: r.order_id,
             level: r.level,
@@ -63,12 +89,28 @@ export async function replayReport(db: Queryable, asOf: Instant, merchantIds: re
     );
 
   const jumpRebates = (
-    await db.query<{ merchant_id: string; service: string; quarter: string; from_level: string; to_level: string; increase_usd: string; rebate_cny: string; status: string; reason: string | null }>(
+    await db.query<{
+      merchant_id: string;
+      service: string;
+      quarter: string;
+      from_level: string;
+      to_level: string;
+      increase_usd: string;
+      rebate_cny: string;
+      status: string;
+      reason: string | null;
+    }>(
       'SELECT merchant_id, service, quarter, from_level, to_level, increase_usd, rebate_cny, status, reason FROM jump_rebates WHERE effective_at <= $1',
       [at],
     )
   )
-    .sort(byKeys((r) => r.merchant_id, (r) => r.quarter, (r) => r.service))
+    .sort(
+      byKeys(
+        (r) => r.merchant_id,
+        (r) => r.quarter,
+        (r) => r.service,
+      ),
+    )
     .map((r) => ({
       merchantId: r.merchant_id,
       quarter: r.quarter,
@@ -81,12 +123,23 @@ export async function replayReport(db: Queryable, asOf: Instant, merchantIds: re
     }));
 
   const couponUses = (
-    await db.query<{ charge_id: string; seq: number; coupon_id: string; amount_cny: string; forfeited_at: string | null }>(
+    await db.query<{
+      charge_id: string;
+      seq: number;
+      coupon_id: string;
+      amount_cny: string;
+      forfeited_at: string | null;
+    }>(
       'SELECT charge_id, seq, coupon_id, amount_cny, forfeited_at FROM coupon_uses WHERE at <= $1',
       [at],
     )
   )
-    .sort(byKeys((r) => r.charge_id, (r) => Number(r.seq)))
+    .sort(
+      byKeys(
+        (r) => r.charge_id,
+        (r) => Number(r.seq),
+      ),
+    )
     .map((r) => ({
       chargeId: r.charge_id,
       couponId: r.coupon_id,
@@ -95,9 +148,12 @@ export async function replayReport(db: Queryable, asOf: Instant, merchantIds: re
     }));
 
   const charges = (
-    await db.query<{ charge_id: string; amount_cny: string; paid_by_coupons_cny: string; payable_cny: string }>(
-      'SELECT charge_id, amount_cny, paid_by_coupons_cny, payable_cny FROM charge_results',
-    )
+    await db.query<{
+      charge_id: string;
+      amount_cny: string;
+      paid_by_coupons_cny: string;
+      payable_cny: string;
+    }>('SELECT charge_id, amount_cny, paid_by_coupons_cny, payable_cny FROM charge_results')
   )
     .sort(byKeys((r) => r.charge_id))
     .map((r) => ({
@@ -108,7 +164,14 @@ export async function replayReport(db: Queryable, asOf: Instant, merchantIds: re
     }));
 
   const settlements = (
-    await db.query<{ settlement_id: string; level: string; pips: number; effective_rate: string; subsidy_cny: string; reason: string | null }>(
+    await db.query<{
+      settlement_id: string;
+      level: string;
+      pips: number;
+      effective_rate: string;
+      subsidy_cny: string;
+      reason: string | null;
+    }>(
       'SELECT settlement_id, level, pips, effective_rate, subsidy_cny, reason FROM settlement_results',
     )
   )

@@ -1,9 +1,9 @@
 import { LadderError } from '../core/errors.js';
 import { checkScenario, type ScenarioInput } from '../core/input.js';
-import type { Located } from './ingest.js';
-import { ingest } from './ingest.js';
 import { parseInstant } from '../core/time.js';
 import type { Db } from '../store/db.js';
+import type { Located } from './ingest.js';
+import { ingest } from './ingest.js';
 import { replayReport } from './replay-report.js';
 import { publishRulebook, shippedRulebook } from './rulebooks.js';
 import { runUntil } from './run.js';
@@ -18,11 +18,13 @@ const located = <T>(list: string, rows: readonly T[]): Located<T>[] =>
  */
 export async function replayScenario(db: Db, raw: unknown) {
   const checked = checkScenario(raw);
-  if (!checked.ok) throw new LadderError('INVALID_INPUT', 'the scenario breaks the schema', checked.issues);
+  if (!checked.ok)
+    throw new LadderError('INVALID_INPUT', 'the scenario breaks the schema', checked.issues);
   const { scenario } = checked;
   const input: ScenarioInput = scenario.input;
 
-  const rulebook = typeof input.rulebook === 'string' ? shippedRulebook(input.rulebook) : input.rulebook;
+  const rulebook =
+    typeof input.rulebook === 'string' ? shippedRulebook(input.rulebook) : input.rulebook;
   await db.transaction(async (tx) => {
     await publishRulebook(tx, rulebook);
     await ingest(tx, {
@@ -36,5 +38,9 @@ export async function replayScenario(db: Db, raw: unknown) {
 
   const asOf = parseInstant(input.asOf);
   await runUntil(db, asOf);
-  return replayReport(db, asOf, scenario.merchants.map((m) => m.id));
+  return replayReport(
+    db,
+    asOf,
+    scenario.merchants.map((m) => m.id),
+  );
 }

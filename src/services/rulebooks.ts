@@ -1,9 +1,9 @@
 import { LadderError } from '../core/errors.js';
-import { type Rulebook, parseRulebook } from '../core/rulebook/rulebook.js';
+import { dec } from '../core/money.js';
+import { parseRulebook, type Rulebook } from '../core/rulebook/rulebook.js';
 import type { RulebookDocument } from '../core/rulebook/schema.js';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { parseInstant } from '../core/time.js';
-import { dec } from '../core/money.js';
 import type { Queryable } from '../store/db.js';
 import { toPg } from '../store/rows.js';
 
@@ -17,9 +17,11 @@ export function shippedRulebook(name: string): RulebookDocument {
   const doc = SHIPPED_RULEBOOKS[name];
   if (!doc) {
     const known = Object.keys(SHIPPED_RULEBOOKS).join(', ');
-    throw new LadderError('UNKNOWN_RULEBOOK', `no shipped rulebook named "${name}" (known: ${known})`, [
-      { path: 'rulebook', message: `names no shipped rulebook (known: ${known})`, value: name },
-    ]);
+    throw new LadderError(
+      'UNKNOWN_RULEBOOK',
+      `no shipped rulebook named "${name}" (known: ${known})`,
+      [{ path: 'rulebook', message: `names no shipped rulebook (known: ${known})`, value: name }],
+    );
   }
   return doc;
 }
@@ -33,7 +35,9 @@ export function compileOrThrow(document: unknown, prefix = 'rulebook'): Rulebook
 }
 
 export async function activeRulebookId(db: Queryable): Promise<string | null> {
-  const rows = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'rulebook'");
+  const rows = await db.query<{ value: string }>(
+    "SELECT value FROM settings WHERE key = 'rulebook'",
+  );
   return rows[0]?.value ?? null;
 }
 
@@ -46,9 +50,17 @@ export async function publishRulebook(db: Queryable, document: unknown): Promise
   const doc = rulebook.document;
   const active = await activeRulebookId(db);
   if (active !== null && active !== doc.id) {
-    throw new LadderError('CONFLICT', `this store follows rulebook ${active}; publish a version of ${active}`, [
-      { path: 'id', message: `must be ${active}, the rulebook this store follows`, value: doc.id },
-    ]);
+    throw new LadderError(
+      'CONFLICT',
+      `this store follows rulebook ${active}; publish a version of ${active}`,
+      [
+        {
+          path: 'id',
+          message: `must be ${active}, the rulebook this store follows`,
+          value: doc.id,
+        },
+      ],
+    );
   }
   const existing = await db.query<{ document: unknown }>(
     'SELECT document FROM rulebook_versions WHERE id = $1 AND version = $2',
@@ -57,9 +69,17 @@ export async function publishRulebook(db: Queryable, document: unknown): Promise
   const stored = existing[0];
   if (stored) {
     if (JSON.stringify(canonical(stored.document)) !== JSON.stringify(canonical(doc))) {
-      throw new LadderError('CONFLICT', `rulebook ${rulebook.key} is already published with other contents; publish a new version`, [
-        { path: 'version', message: 'is already published with other contents', value: doc.version },
-      ]);
+      throw new LadderError(
+        'CONFLICT',
+        `rulebook ${rulebook.key} is already published with other contents; publish a new version`,
+        [
+          {
+            path: 'version',
+            message: 'is already published with other contents',
+            value: doc.version,
+          },
+        ],
+      );
     }
     return rulebook;
   }
@@ -107,17 +127,30 @@ export async function ensureRulebook(db: Queryable, name = '3n-2024-07'): Promis
  * same instant, so that it supersedes that version wherever it was in force.
  * Returns the new version's key, or null when every rate was already there.
  */
-export async function publishMonthlyRates(db: Queryable, rates: Readonly<Record<string, string>>): Promise<string | null> {
+export async function publishMonthlyRates(
+  db: Queryable,
+  rates: Readonly<Record<string, string>>,
+): Promise<string | null> {
   const versions = await loadRulebooks(db);
   const latest = versions.reduce<Rulebook | undefined>(
-    (found, v) => (!found || v.effectiveFrom > found.effectiveFrom || (v.effectiveFrom === found.effectiveFrom && v.document.version > found.document.version) ? v : found),
+    (found, v) =>
+      !found ||
+      v.effectiveFrom > found.effectiveFrom ||
+      (v.effectiveFrom === found.effectiveFrom && v.document.version > found.document.version)
+        ? v
+        : found,
     undefined,
   );
-  if (!latest) throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no rulebook to add monthly rates to');
+  if (!latest)
+    throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no rulebook to add monthly rates to');
   const current = latest.document.fees.monthlyUsdCny;
-  const changed = Object.entries(rates).some(([month, rate]) => current[month] === undefined || dec(current[month]).cmp(dec(rate)) !== 0);
+  const changed = Object.entries(rates).some(
+    ([month, rate]) => current[month] === undefined || dec(current[month]).cmp(dec(rate)) !== 0,
+  );
   if (!changed) return null;
-  const highest = Math.max(...versions.filter((v) => v.document.id === latest.document.id).map((v) => v.document.version));
+  const highest = Math.max(
+    ...versions.filter((v) => v.document.id === latest.document.id).map((v) => v.document.version),
+  );
   const next: RulebookDocument = {
     ...latest.document,
     version: highest + 1,

@@ -9,7 +9,15 @@ import { ensureRulebook } from './rulebooks.js';
 import { runUntil } from './run.js';
 
 function order(id: string, amountUsd: string, clearedAt: string): OrderInput {
-  return { id, merchantId: 'M-1', service: '3+N', type: 'TA3N', amountUsd, clearedAt, usdCny: '7.0000' };
+  return {
+    id,
+    merchantId: 'M-1',
+    service: '3+N',
+    type: 'TA3N',
+    amountUsd,
+    clearedAt,
+    usdCny: '7.0000',
+  };
 }
 
 async function addOrders(db: Db, orders: OrderInput[]): Promise<void> {
@@ -82,7 +90,9 @@ describe.each(STORES)('running the programme over time on $name', ({ open }) => 
     const coupons = await db.query<{ face_cny: string }>('SELECT face_cny FROM coupons');
     // One jump LV1 → LV3: (800,000 − 100,000) × 0.005 = 3,500.00, one coupon.
     expect(coupons).toEqual([{ face_cny: '3500.00' }]);
-    const runs = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM assessment_runs');
+    const runs = await db.query<{ n: string | number }>(
+      'SELECT count(*) AS n FROM assessment_runs',
+    );
     expect(Number(runs[0]?.n)).toBe(2);
   });
 });

@@ -1,11 +1,24 @@
 import { assessQuarter } from '../core/assessment.js';
-import { type ExistingUse, type FeedEvent, type PricedOrder, processSegment, type SegmentOutput } from '../core/engine.js';
+import {
+  type ExistingUse,
+  type FeedEvent,
+  type PricedOrder,
+  processSegment,
+  type SegmentOutput,
+} from '../core/engine.js';
 import { LadderError } from '../core/errors.js';
 import { ACCOUNTS, type LedgerEntry, ledgerEntry } from '../core/ledger.js';
-import { dec, formatAmount, formatFen } from '../core/money.js';
 import { isRiskFlagged, type TerminalStatus } from '../core/model.js';
+import { dec, formatAmount, formatFen } from '../core/money.js';
 import { type Rulebook, versionInForce } from '../core/rulebook/rulebook.js';
-import { formatInstant, type Instant, previousQuarter, type Quarter, quarterEnd, quarterStart } from '../core/time.js';
+import {
+  formatInstant,
+  type Instant,
+  previousQuarter,
+  type Quarter,
+  quarterEnd,
+  quarterStart,
+} from '../core/time.js';
 import type { Db, Queryable } from '../store/db.js';
 import { chunks, fromPg, insertRows, toPg } from '../store/rows.js';
 import { loadAssessments, loadCouponBalances, loadMerchants } from './load.js';
@@ -20,7 +33,12 @@ import { loadRulebooks } from './rulebooks.js';
  */
 
 export interface RunSummary {
-  readonly assessments: { service: string; quarter: Quarter; effectiveAt: string; merchants: number }[];
+  readonly assessments: {
+    service: string;
+    quarter: Quarter;
+    effectiveAt: string;
+    merchants: number;
+  }[];
   readonly fees: number;
   readonly charges: number;
   readonly settlements: number;
@@ -51,17 +69,26 @@ export function assessmentCalendar(rulebooks: readonly Rulebook[]): DueAssessmen
 
 export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
   const rulebooks = await loadRulebooks(db);
-  if (rulebooks.length === 0) throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no rulebook; publish one first');
+  if (rulebooks.length === 0)
+    throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no rulebook; publish one first');
   const done = new Set(
-    (await db.query<{ service: string; quarter: string }>('SELECT service, quarter FROM assessment_runs')).map(
-      (row) => `${row.service}|${row.quarter}`,
-    ),
+    (
+      await db.query<{ service: string; quarter: string }>(
+        'SELECT service, quarter FROM assessment_runs',
+      )
+    ).map((row) => `${row.service}|${row.quarter}`),
   );
   const pending = assessmentCalendar(rulebooks).filter(
     (due) => due.at <= until && !done.has(`${due.service}|${due.quarter}`),
   );
 
-  const summary = { assessments: [] as RunSummary['assessments'], fees: 0, charges: 0, settlements: 0, statusChanges: 0 };
+  const summary = {
+    assessments: [] as RunSummary['assessments'],
+    fees: 0,
+    charges: 0,
+    settlements: 0,
+    statusChanges: 0,
+  };
   const count = (out: SegmentOutput | null) => {
     if (!out) return;
     summary.fees += out.fees.length;
@@ -78,7 +105,12 @@ export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
     retryErrors = false;
     const merchants = await db.transaction((tx) => runAssessment(tx, due));
     if (merchants !== null) {
-      summary.assessments.push({ service: due.service, quarter: due.quarter, effectiveAt: formatInstant(due.at), merchants });
+      summary.assessments.push({
+        service: due.service,
+        quarter: due.quarter,
+        effectiveAt: formatInstant(due.at),
+        merchants,
+      });
     }
   }
   count(await db.transaction((tx) => runSegment(tx, rulebooks, until, true, retryErrors)));
@@ -87,8 +119,13 @@ export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
 
 /** One assessment, exactly once: a second run, or a concurrent one, finds it done and stops. */
 async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number | null> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`assess:${due.service}:${due.quarter}`]);
-  const done = await tx.query('SELECT 1 FROM assessment_runs WHERE service = $1 AND quarter = $2', [due.service, due.quarter]);
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+    `assess:${due.service}:${due.quarter}`,
+  ]);
+  const done = await tx.query('SELECT 1 FROM assessment_runs WHERE service = $1 AND quarter = $2', [
+    due.service,
+    due.quarter,
+  ]);
   if (done.length > 0) return null;
 
   const programme = due.rulebook.programmes.get(due.service);
@@ -97,7 +134,11 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
 
   // A merchant is assessed from the quarter of its first order on; an order
   // that left `cleared` before the effective instant is no trade (D13).
-  const amounts = await tx.query<{ merchant_id: string; amount_usd: string; order_count: string | number }>(
+  const amounts = await tx.query<{
+    merchant_id: string;
+    amount_usd: string;
+    order_count: string | number;
+  }>(
     `WITH counted AS (
        SELECT o.merchant_id, SUM(o.amount_usd) AS amount_usd, COUNT(*) AS order_count
        FROM orders o
@@ -111,7 +152,13 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
             COALESCE(c.order_count, 0) AS order_count
      FROM assessed a LEFT JOIN counted c ON c.merchant_id = a.merchant_id
      ORDER BY a.merchant_id`,
-    [due.service, toPg(quarterStart(due.quarter)), toPg(quarterEnd(due.quarter)), toPg(due.at), rules.excludedStatuses],
+    [
+      due.service,
+      toPg(quarterStart(due.quarter)),
+      toPg(quarterEnd(due.quarter)),
+      toPg(due.at),
+      rules.excludedStatuses,
+    ],
   );
   const merchantIds = amounts.map((row) => row.merchant_id);
   const previous = new Map(
@@ -126,7 +173,11 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
     programme,
     quarter: due.quarter,
     effectiveAt: due.at,
-    amounts: amounts.map((row) => ({ merchantId: row.merchant_id, amountUsd: dec(row.amount_usd), orderCount: Number(row.order_count) })),
+    amounts: amounts.map((row) => ({
+      merchantId: row.merchant_id,
+      amountUsd: dec(row.amount_usd),
+      orderCount: Number(row.order_count),
+    })),
     previous,
     isRiskFlagged: (id) => isRiskFlagged(merchants.get(id), due.at),
   });
@@ -143,10 +194,18 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
       type: 'level.assigned',
       merchantId: assessment.merchantId,
       at: due.at,
-      payload: { service: assessment.service, quarter: assessment.quarter, level: assessment.level, amountUsd: formatAmount(assessment.amountUsd) },
+      payload: {
+        service: assessment.service,
+        quarter: assessment.quarter,
+        level: assessment.level,
+        amountUsd: formatAmount(assessment.amountUsd),
+      },
     });
     if (!rebate) continue;
-    const couponId = rebate.status === 'issued' && rebate.rebateCny.gt(0) ? `CP-${rebate.merchantId}-${rebate.service}-${rebate.quarter}` : null;
+    const couponId =
+      rebate.status === 'issued' && rebate.rebateCny.gt(0)
+        ? `CP-${rebate.merchantId}-${rebate.service}-${rebate.quarter}`
+        : null;
     rebates.push({
       merchant_id: rebate.merchantId,
       service: rebate.service,
@@ -167,7 +226,14 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
       type: rebate.status === 'issued' ? 'jump-rebate.issued' : 'jump-rebate.suppressed',
       merchantId: rebate.merchantId,
       at: due.at,
-      payload: { quarter: rebate.quarter, fromLevel: rebate.fromLevel, toLevel: rebate.toLevel, rebateCny: formatFen(rebate.rebateCny), reason: rebate.reason, couponId },
+      payload: {
+        quarter: rebate.quarter,
+        fromLevel: rebate.fromLevel,
+        toLevel: rebate.toLevel,
+        rebateCny: formatFen(rebate.rebateCny),
+        reason: rebate.reason,
+        couponId,
+      },
     });
     if (couponId === null) continue;
     coupons.push({
@@ -197,7 +263,17 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
   await insertRows(
     tx,
     'assessments',
-    { merchant_id: 'text', service: 'text', quarter: 'text', amount_usd: 'numeric', order_count: 'integer', level: 'text', effective_from: 'timestamptz', rulebook: 'text', explanation: 'jsonb' },
+    {
+      merchant_id: 'text',
+      service: 'text',
+      quarter: 'text',
+      amount_usd: 'numeric',
+      order_count: 'integer',
+      level: 'text',
+      effective_from: 'timestamptz',
+      rulebook: 'text',
+      explanation: 'jsonb',
+    },
     assessed.map(({ assessment, orderCount, explanation }) => ({
       merchant_id: assessment.merchantId,
       service: assessment.service,
@@ -213,22 +289,53 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
   await insertRows(
     tx,
     'coupons',
-    { id: 'text', merchant_id: 'text', face_cny: 'numeric', issued_at: 'timestamptz', expires_at: 'timestamptz', service: 'text', quarter: 'text' },
+    {
+      id: 'text',
+      merchant_id: 'text',
+      face_cny: 'numeric',
+      issued_at: 'timestamptz',
+      expires_at: 'timestamptz',
+      service: 'text',
+      quarter: 'text',
+    },
     coupons,
   );
   await insertRows(
     tx,
     'jump_rebates',
-    { merchant_id: 'text', service: 'text', quarter: 'text', from_level: 'text', to_level: 'text', increase_usd: 'numeric', rebate_cny: 'numeric', status: 'text', reason: 'text', coupon_id: 'text', effective_at: 'timestamptz', rulebook: 'text', explanation: 'jsonb' },
+    {
+      merchant_id: 'text',
+      service: 'text',
+      quarter: 'text',
+      from_level: 'text',
+      to_level: 'text',
+      increase_usd: 'numeric',
+      rebate_cny: 'numeric',
+      status: 'text',
+      reason: 'text',
+      coupon_id: 'text',
+      effective_at: 'timestamptz',
+      rulebook: 'text',
+      explanation: 'jsonb',
+    },
     rebates,
   );
   await writeLedger(tx, ledger);
   await writeFeed(tx, feed);
-  const maxSeq = await tx.query<{ max: string | null }>('SELECT max(ingest_seq)::text AS max FROM orders');
+  const maxSeq = await tx.query<{ max: string | null }>(
+    'SELECT max(ingest_seq)::text AS max FROM orders',
+  );
   await tx.query(
     `INSERT INTO assessment_runs (service, quarter, effective_at, rulebook, max_order_seq, merchant_count)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [due.service, due.quarter, toPg(due.at), due.rulebook.key, maxSeq[0]?.max ?? '0', assessed.length],
+    [
+      due.service,
+      due.quarter,
+      toPg(due.at),
+      due.rulebook.key,
+      maxSeq[0]?.max ?? '0',
+      assessed.length,
+    ],
   );
   return assessed.length;
 }
@@ -237,7 +344,17 @@ async function writeLedger(tx: Queryable, entries: readonly LedgerEntry[]): Prom
   await insertRows(
     tx,
     'ledger_entries',
-    { key: 'text', kind: 'text', merchant_id: 'text', at: 'timestamptz', debit_account: 'text', credit_account: 'text', amount_cny: 'numeric', coupon_id: 'text', charge_id: 'text' },
+    {
+      key: 'text',
+      kind: 'text',
+      merchant_id: 'text',
+      at: 'timestamptz',
+      debit_account: 'text',
+      credit_account: 'text',
+      amount_cny: 'numeric',
+      coupon_id: 'text',
+      charge_id: 'text',
+    },
     entries.map((entry) => ({
       key: entry.key,
       kind: entry.kind,
@@ -258,7 +375,13 @@ async function writeFeed(tx: Queryable, feed: readonly FeedEvent[]): Promise<voi
     tx,
     'events',
     { key: 'text', type: 'text', merchant_id: 'text', at: 'timestamptz', payload: 'jsonb' },
-    feed.map((event) => ({ key: event.key, type: event.type, merchant_id: event.merchantId, at: toPg(event.at), payload: event.payload })),
+    feed.map((event) => ({
+      key: event.key,
+      type: event.type,
+      merchant_id: event.merchantId,
+      at: toPg(event.at),
+      payload: event.payload,
+    })),
     'ON CONFLICT (key) DO NOTHING',
   );
 }
@@ -274,24 +397,51 @@ async function runSegment(
   retryErrors: boolean,
 ): Promise<SegmentOutput | null> {
   const at = toPg(bound);
-  const orderRows = await tx.query<{ id: string; merchant_id: string; service: string; type: string; amount_usd: string; cleared_at: string; usd_cny: string | null }>(
+  const orderRows = await tx.query<{
+    id: string;
+    merchant_id: string;
+    service: string;
+    type: string;
+    amount_usd: string;
+    cleared_at: string;
+    usd_cny: string | null;
+  }>(
     `SELECT o.id, o.merchant_id, o.service, o.type, o.amount_usd, o.cleared_at, o.usd_cny
      FROM orders o LEFT JOIN fees f ON f.order_id = o.id
      WHERE (f.order_id IS NULL OR ($2 AND f.status = 'error')) AND o.cleared_at ${cmp(inclusive)} $1`,
     [at, retryErrors],
   );
-  const eventRows = await tx.query<{ order_id: string; status: TerminalStatus; at: string; merchant_id: string }>(
+  const eventRows = await tx.query<{
+    order_id: string;
+    status: TerminalStatus;
+    at: string;
+    merchant_id: string;
+  }>(
     `SELECT e.order_id, e.status, e.at, o.merchant_id FROM order_events e JOIN orders o ON o.id = e.order_id
      WHERE NOT e.applied AND e.at ${cmp(inclusive)} $1`,
     [at],
   );
-  const chargeRows = await tx.query<{ id: string; order_id: string; merchant_id: string; amount_cny: string; at: string }>(
+  const chargeRows = await tx.query<{
+    id: string;
+    order_id: string;
+    merchant_id: string;
+    amount_cny: string;
+    at: string;
+  }>(
     `SELECT c.id, c.order_id, c.merchant_id, c.amount_cny, c.at FROM charges c
      LEFT JOIN charge_results r ON r.charge_id = c.id
      WHERE r.charge_id IS NULL AND c.at ${cmp(inclusive)} $1`,
     [at],
   );
-  const settlementRows = await tx.query<{ id: string; merchant_id: string; currency: string; amount: string; base_rate: string; account: string; at: string }>(
+  const settlementRows = await tx.query<{
+    id: string;
+    merchant_id: string;
+    currency: string;
+    amount: string;
+    base_rate: string;
+    account: string;
+    at: string;
+  }>(
     `SELECT s.id, s.merchant_id, s.currency, s.amount, s.base_rate, s.account, s.at FROM settlements s
      LEFT JOIN settlement_results r ON r.settlement_id = s.id
      WHERE r.settlement_id IS NULL AND s.at ${cmp(inclusive)} $1`,
@@ -328,22 +478,44 @@ async function runSegment(
   const feeStatus = new Map<string, 'charged' | 'reversed' | 'error'>();
   const usesByOrder = new Map<string, ExistingUse[]>();
   for (const batch of chunks(eventOrderIds)) {
-    for (const row of await tx.query<{ order_id: string; status: 'charged' | 'reversed' | 'error' }>('SELECT order_id, status FROM fees WHERE order_id = ANY($1)', [batch])) {
+    for (const row of await tx.query<{
+      order_id: string;
+      status: 'charged' | 'reversed' | 'error';
+    }>('SELECT order_id, status FROM fees WHERE order_id = ANY($1)', [batch])) {
       feeStatus.set(row.order_id, row.status);
     }
-    const uses = await tx.query<{ charge_id: string; seq: number; coupon_id: string; merchant_id: string; order_id: string; amount_cny: string; forfeited_at: string | null }>(
+    const uses = await tx.query<{
+      charge_id: string;
+      seq: number;
+      coupon_id: string;
+      merchant_id: string;
+      order_id: string;
+      amount_cny: string;
+      forfeited_at: string | null;
+    }>(
       'SELECT charge_id, seq, coupon_id, merchant_id, order_id, amount_cny, forfeited_at FROM coupon_uses WHERE order_id = ANY($1) ORDER BY charge_id, seq',
       [batch],
     );
     for (const use of uses) {
       const list = usesByOrder.get(use.order_id) ?? [];
-      list.push({ chargeId: use.charge_id, seq: Number(use.seq), couponId: use.coupon_id, merchantId: use.merchant_id, orderId: use.order_id, amountCny: dec(use.amount_cny), forfeited: use.forfeited_at !== null });
+      list.push({
+        chargeId: use.charge_id,
+        seq: Number(use.seq),
+        couponId: use.coupon_id,
+        merchantId: use.merchant_id,
+        orderId: use.order_id,
+        amountCny: dec(use.amount_cny),
+        forfeited: use.forfeited_at !== null,
+      });
       usesByOrder.set(use.order_id, list);
     }
   }
   const orderStatus = new Map<string, TerminalStatus>();
   for (const batch of chunks(chargeRows.map((c) => c.order_id))) {
-    for (const row of await tx.query<{ order_id: string; status: TerminalStatus }>('SELECT order_id, status FROM order_events WHERE applied AND order_id = ANY($1)', [batch])) {
+    for (const row of await tx.query<{ order_id: string; status: TerminalStatus }>(
+      'SELECT order_id, status FROM order_events WHERE applied AND order_id = ANY($1)',
+      [batch],
+    )) {
       orderStatus.set(row.order_id, row.status);
     }
   }
@@ -354,9 +526,28 @@ async function runSegment(
       merchants,
       assessments,
       orders,
-      events: eventRows.map((row) => ({ orderId: row.order_id, status: row.status, at: fromPg(row.at) })),
-      charges: chargeRows.map((row) => ({ id: row.id, orderId: row.order_id, merchantId: row.merchant_id, kind: 'tax-refund-service-fee', amountCny: dec(row.amount_cny), at: fromPg(row.at) })),
-      settlements: settlementRows.map((row) => ({ id: row.id, merchantId: row.merchant_id, currency: row.currency, amount: dec(row.amount), baseRate: dec(row.base_rate), account: row.account, at: fromPg(row.at) })),
+      events: eventRows.map((row) => ({
+        orderId: row.order_id,
+        status: row.status,
+        at: fromPg(row.at),
+      })),
+      charges: chargeRows.map((row) => ({
+        id: row.id,
+        orderId: row.order_id,
+        merchantId: row.merchant_id,
+        kind: 'tax-refund-service-fee',
+        amountCny: dec(row.amount_cny),
+        at: fromPg(row.at),
+      })),
+      settlements: settlementRows.map((row) => ({
+        id: row.id,
+        merchantId: row.merchant_id,
+        currency: row.currency,
+        amount: dec(row.amount),
+        baseRate: dec(row.base_rate),
+        account: row.account,
+        at: fromPg(row.at),
+      })),
       coupons,
       feeStatus,
       usesByOrder,
@@ -377,7 +568,9 @@ async function monthOrderIndexes(
   orders: readonly { id: string; merchant_id: string }[],
 ): Promise<Map<string, number>> {
   const index = new Map<string, number>();
-  const ladder = rulebooks.some((r) => r.document.fees.rules.some((rule) => rule.type === 'monthly-order-count'));
+  const ladder = rulebooks.some((r) =>
+    r.document.fees.rules.some((rule) => rule.type === 'monthly-order-count'),
+  );
   if (!ladder || orders.length === 0) return index;
   const wanted = new Set(orders.map((o) => o.id));
   for (const batch of chunks([...new Set(orders.map((o) => o.merchant_id))])) {
@@ -397,7 +590,22 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
   await insertRows(
     tx,
     'fees',
-    { order_id: 'text', merchant_id: 'text', cleared_at: 'timestamptz', status: 'text', level: 'text', net_cny: 'numeric', vat_cny: 'numeric', gross_cny: 'numeric', standard_net_cny: 'numeric', error_code: 'text', error_message: 'text', rulebook: 'text', breakdown: 'jsonb', explanation: 'jsonb' },
+    {
+      order_id: 'text',
+      merchant_id: 'text',
+      cleared_at: 'timestamptz',
+      status: 'text',
+      level: 'text',
+      net_cny: 'numeric',
+      vat_cny: 'numeric',
+      gross_cny: 'numeric',
+      standard_net_cny: 'numeric',
+      error_code: 'text',
+      error_message: 'text',
+      rulebook: 'text',
+      breakdown: 'jsonb',
+      explanation: 'jsonb',
+    },
     out.fees.map((fee) =>
       fee.status === 'charged'
         ? {
@@ -466,14 +674,44 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
   await insertRows(
     tx,
     'charge_results',
-    { charge_id: 'text', merchant_id: 'text', amount_cny: 'numeric', paid_by_coupons_cny: 'numeric', payable_cny: 'numeric' },
-    out.charges.map((c) => ({ charge_id: c.chargeId, merchant_id: c.merchantId, amount_cny: c.amountCny.toFixed(), paid_by_coupons_cny: c.paidByCouponsCny.toFixed(), payable_cny: c.payableCny.toFixed() })),
+    {
+      charge_id: 'text',
+      merchant_id: 'text',
+      amount_cny: 'numeric',
+      paid_by_coupons_cny: 'numeric',
+      payable_cny: 'numeric',
+    },
+    out.charges.map((c) => ({
+      charge_id: c.chargeId,
+      merchant_id: c.merchantId,
+      amount_cny: c.amountCny.toFixed(),
+      paid_by_coupons_cny: c.paidByCouponsCny.toFixed(),
+      payable_cny: c.payableCny.toFixed(),
+    })),
   );
   await insertRows(
     tx,
     'coupon_uses',
-    { charge_id: 'text', seq: 'integer', coupon_id: 'text', merchant_id: 'text', order_id: 'text', amount_cny: 'numeric', at: 'timestamptz', forfeited_at: 'timestamptz' },
-    out.newUses.map((u) => ({ charge_id: u.chargeId, seq: u.seq, coupon_id: u.couponId, merchant_id: u.merchantId, order_id: u.orderId, amount_cny: u.amountCny.toFixed(), at: toPg(u.at), forfeited_at: u.forfeitedAt === null ? null : toPg(u.forfeitedAt) })),
+    {
+      charge_id: 'text',
+      seq: 'integer',
+      coupon_id: 'text',
+      merchant_id: 'text',
+      order_id: 'text',
+      amount_cny: 'numeric',
+      at: 'timestamptz',
+      forfeited_at: 'timestamptz',
+    },
+    out.newUses.map((u) => ({
+      charge_id: u.chargeId,
+      seq: u.seq,
+      coupon_id: u.couponId,
+      merchant_id: u.merchantId,
+      order_id: u.orderId,
+      amount_cny: u.amountCny.toFixed(),
+      at: toPg(u.at),
+      forfeited_at: u.forfeitedAt === null ? null : toPg(u.forfeitedAt),
+    })),
   );
   for (const batch of chunks(out.forfeits)) {
     await tx.query(
@@ -486,8 +724,28 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
   await insertRows(
     tx,
     'settlement_results',
-    { settlement_id: 'text', merchant_id: 'text', level: 'text', pips: 'integer', effective_rate: 'numeric', subsidy_cny: 'numeric', reason: 'text', rulebook: 'text', explanation: 'jsonb' },
-    out.settlements.map((s) => ({ settlement_id: s.settlementId, merchant_id: s.merchantId, level: s.level, pips: s.pips, effective_rate: s.effectiveRate.toFixed(), subsidy_cny: formatFen(s.subsidyCny), reason: s.reason, rulebook: s.rulebookKey, explanation: s.explanation })),
+    {
+      settlement_id: 'text',
+      merchant_id: 'text',
+      level: 'text',
+      pips: 'integer',
+      effective_rate: 'numeric',
+      subsidy_cny: 'numeric',
+      reason: 'text',
+      rulebook: 'text',
+      explanation: 'jsonb',
+    },
+    out.settlements.map((s) => ({
+      settlement_id: s.settlementId,
+      merchant_id: s.merchantId,
+      level: s.level,
+      pips: s.pips,
+      effective_rate: s.effectiveRate.toFixed(),
+      subsidy_cny: formatFen(s.subsidyCny),
+      reason: s.reason,
+      rulebook: s.rulebookKey,
+      explanation: s.explanation,
+    })),
   );
   for (const batch of chunks(out.appliedEvents)) {
     await tx.query('UPDATE order_events SET applied = true WHERE order_id = ANY($1)', [batch]);
@@ -498,7 +756,10 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
 }
 
 /** A coupon below zero is a programmer error: fail loudly and roll the whole step back. */
-async function assertCouponsNotNegative(tx: Queryable, couponIds: readonly string[]): Promise<void> {
+async function assertCouponsNotNegative(
+  tx: Queryable,
+  couponIds: readonly string[],
+): Promise<void> {
   for (const batch of chunks(couponIds)) {
     const bad = await tx.query<{ coupon_id: string; balance: string }>(
       `SELECT coupon_id,
@@ -510,6 +771,7 @@ async function assertCouponsNotNegative(tx: Queryable, couponIds: readonly strin
             < SUM(CASE WHEN debit_account = 'coupon:' || coupon_id THEN amount_cny ELSE 0 END)`,
       [batch],
     );
-    if (bad.length > 0) throw new Error(`ledger invariant broken: coupon ${bad[0]?.coupon_id} at ${bad[0]?.balance}`);
+    if (bad.length > 0)
+      throw new Error(`ledger invariant broken: coupon ${bad[0]?.coupon_id} at ${bad[0]?.balance}`);
   }
 }

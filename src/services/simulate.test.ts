@@ -18,7 +18,7 @@ function order(id: string, merchantId: string, amountUsd: string, clearedAt: str
 /** Every row of every table, in a stable order: to prove a simulation wrote nothing. */
 async function snapshot(db: Db): Promise<string> {
   const tables = await db.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name",
+    'SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name',
   );
   const out: string[] = [];
   for (const { table_name } of tables) {
@@ -36,7 +36,10 @@ describe.each(STORES)('simulating a draft rulebook on $name', ({ open }) => {
     await ensureRulebook(db);
     await db.transaction((tx) =>
       ingest(tx, {
-        merchants: ['M-A', 'M-B', 'M-C'].map((id, i) => ({ value: { id, fxRating: 'A' }, where: `m[${i}]` })),
+        merchants: ['M-A', 'M-B', 'M-C'].map((id, i) => ({
+          value: { id, fxRating: 'A' },
+          where: `m[${i}]`,
+        })),
         orders: [
           order('A-1', 'M-A', '100000.00', '2024-02-10T10:00:00+08:00'),
           order('A-2', 'M-A', '450000.00', '2024-05-10T10:00:00+08:00'),

@@ -1,11 +1,17 @@
 import { LadderError } from '../core/errors.js';
 import type { Explanation } from '../core/explanation.js';
 import { type Dec, dec, formatAmount, formatFen, ZERO } from '../core/money.js';
-import { compareQuarters, isQuarter, type Quarter, quarterEnd, quarterStart } from '../core/time.js';
+import {
+  compareQuarters,
+  isQuarter,
+  type Quarter,
+  quarterEnd,
+  quarterStart,
+} from '../core/time.js';
 import type { Db, Queryable } from '../store/db.js';
 import { toPg } from '../store/rows.js';
-import { assessmentCalendar, runUntil } from './run.js';
 import { compileOrThrow, loadRulebooks } from './rulebooks.js';
+import { assessmentCalendar, runUntil } from './run.js';
 
 /**
  * `ladder simulate`: the stored history run through a draft rulebook beside
@@ -39,7 +45,12 @@ export interface MerchantImpact {
   readonly draft: MerchantFigures;
   /** draft − base of what the merchant pays net of what it receives, CNY. */
   readonly netImpactCny: string;
-  readonly levels: { service: string; quarter: Quarter; base: string | null; draft: string | null }[];
+  readonly levels: {
+    service: string;
+    quarter: Quarter;
+    base: string | null;
+    draft: string | null;
+  }[];
 }
 
 export interface LevelMove {
@@ -68,7 +79,13 @@ export interface SimulationResult {
   readonly draftRulebook: string;
   readonly from: Quarter;
   readonly to: Quarter;
-  readonly levelCounts: { service: string; quarter: Quarter; level: string; base: number; draft: number }[];
+  readonly levelCounts: {
+    service: string;
+    quarter: Quarter;
+    level: string;
+    base: number;
+    draft: number;
+  }[];
   readonly moves: LevelMove[];
   readonly merchants: MerchantImpact[];
   readonly totals: { base: Totals; draft: Totals; difference: Totals };
@@ -101,35 +118,62 @@ class Rollback extends Error {
 }
 
 function inside(tx: Queryable, db: Db): Db {
-  return { kind: db.kind, query: tx.query.bind(tx), exec: tx.exec.bind(tx), transaction: (work) => work(tx), close: async () => {} };
+  return {
+    kind: db.kind,
+    query: tx.query.bind(tx),
+    exec: tx.exec.bind(tx),
+    transaction: (work) => work(tx),
+    close: async () => {},
+  };
 }
 
 export async function simulate(db: Db, request: SimulationRequest): Promise<SimulationResult> {
-  for (const [name, value] of [['from', request.from], ['to', request.to]] as const) {
+  for (const [name, value] of [
+    ['from', request.from],
+    ['to', request.to],
+  ] as const) {
     if (!isQuarter(value)) {
-      throw new LadderError('INVALID_INPUT', `--${name} must be a quarter such as 2024-Q3`, [{ path: name, message: 'must be a quarter such as 2024-Q3', value }]);
+      throw new LadderError('INVALID_INPUT', `--${name} must be a quarter such as 2024-Q3`, [
+        { path: name, message: 'must be a quarter such as 2024-Q3', value },
+      ]);
     }
   }
   if (compareQuarters(request.from, request.to) > 0) {
-    throw new LadderError('INVALID_INPUT', '--from is after --to', [{ path: 'from', message: 'must not be after to', value: request.from }]);
+    throw new LadderError('INVALID_INPUT', '--from is after --to', [
+      { path: 'from', message: 'must not be after to', value: request.from },
+    ]);
   }
   const published = await loadRulebooks(db);
-  if (published.length === 0) throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no published rulebook');
-  const baseVersions = request.base === undefined ? published : published.filter((v) => v.document.version <= baseVersionNumber(request.base ?? ''));
+  if (published.length === 0)
+    throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no published rulebook');
+  const baseVersions =
+    request.base === undefined
+      ? published
+      : published.filter((v) => v.document.version <= baseVersionNumber(request.base ?? ''));
   if (baseVersions.length === 0) {
-    throw new LadderError('NOT_FOUND', `no published version ${request.base}`, [{ path: 'base', message: 'names no published version', value: request.base }]);
+    throw new LadderError('NOT_FOUND', `no published version ${request.base}`, [
+      { path: 'base', message: 'names no published version', value: request.base },
+    ]);
   }
   const draft = compileOrThrow(request.draft, 'draft');
   const rulebookId = published[0]?.document.id ?? '';
   if (draft.document.id !== rulebookId) {
-    throw new LadderError('INVALID_INPUT', `the draft must be a version of ${rulebookId}`, [{ path: 'draft.id', message: `must be ${rulebookId}`, value: draft.document.id }]);
+    throw new LadderError('INVALID_INPUT', `the draft must be a version of ${rulebookId}`, [
+      { path: 'draft.id', message: `must be ${rulebookId}`, value: draft.document.id },
+    ]);
   }
   const highestBase = Math.max(...baseVersions.map((v) => v.document.version));
   const draftVersion = Math.max(...published.map((v) => v.document.version)) + 1;
 
   // Run until the assessment that reads `to`'s amounts, whichever side's calendar says.
-  const calendar = [...assessmentCalendar(baseVersions), ...assessmentCalendar([...baseVersions, draft])];
-  const until = Math.max(quarterEnd(request.to), ...calendar.filter((a) => a.quarter === request.to).map((a) => a.at));
+  const calendar = [
+    ...assessmentCalendar(baseVersions),
+    ...assessmentCalendar([...baseVersions, draft]),
+  ];
+  const until = Math.max(
+    quarterEnd(request.to),
+    ...calendar.filter((a) => a.quarter === request.to).map((a) => a.at),
+  );
 
   try {
     await db.transaction(async (tx) => {
@@ -139,10 +183,23 @@ export async function simulate(db: Db, request: SimulationRequest): Promise<Simu
 
       await tx.query(
         'INSERT INTO rulebook_versions (id, version, effective_from, document) VALUES ($1, $2, $3, $4::jsonb)',
-        [rulebookId, draftVersion, toPg(draft.effectiveFrom), JSON.stringify({ ...draft.document, version: draftVersion })],
+        [
+          rulebookId,
+          draftVersion,
+          toPg(draft.effectiveFrom),
+          JSON.stringify({ ...draft.document, version: draftVersion }),
+        ],
       );
       const drafted = await runSide(scratch, request, until);
-      throw new Rollback(compare(request, `${rulebookId}@${highestBase}`, `${draft.document.id}@draft`, base, drafted));
+      throw new Rollback(
+        compare(
+          request,
+          `${rulebookId}@${highestBase}`,
+          `${draft.document.id}@draft`,
+          base,
+          drafted,
+        ),
+      );
     });
   } catch (err) {
     if (err instanceof Rollback) return err.result;
@@ -153,7 +210,10 @@ export async function simulate(db: Db, request: SimulationRequest): Promise<Simu
 
 function baseVersionNumber(text: string): number {
   const match = /^(?:.+@)?(\d+)$/.exec(text);
-  if (!match) throw new LadderError('INVALID_INPUT', `--base must be a version such as 3n-2024-07@1 or 1`, [{ path: 'base', message: 'must be a version such as 3n-2024-07@1', value: text }]);
+  if (!match)
+    throw new LadderError('INVALID_INPUT', `--base must be a version such as 3n-2024-07@1 or 1`, [
+      { path: 'base', message: 'must be a version such as 3n-2024-07@1', value: text },
+    ]);
   return Number(match[1]);
 }
 
@@ -164,20 +224,43 @@ async function runSide(db: Db, request: SimulationRequest, until: number): Promi
   return readFigures(db, request, until);
 }
 
-async function readFigures(db: Queryable, request: SimulationRequest, until: number): Promise<SideFigures> {
+async function readFigures(
+  db: Queryable,
+  request: SimulationRequest,
+  until: number,
+): Promise<SideFigures> {
   const levels = new Map<string, { level: string; amountUsd: string; explanation: Explanation }>();
-  for (const row of await db.query<{ merchant_id: string; service: string; quarter: string; level: string; amount_usd: string; explanation: Explanation }>(
-    'SELECT merchant_id, service, quarter, level, amount_usd, explanation FROM assessments',
-  )) {
-    if (compareQuarters(row.quarter, request.from) < 0 || compareQuarters(row.quarter, request.to) > 0) continue;
-    levels.set(`${row.merchant_id}|${row.service}|${row.quarter}`, { level: row.level, amountUsd: row.amount_usd, explanation: row.explanation });
+  for (const row of await db.query<{
+    merchant_id: string;
+    service: string;
+    quarter: string;
+    level: string;
+    amount_usd: string;
+    explanation: Explanation;
+  }>('SELECT merchant_id, service, quarter, level, amount_usd, explanation FROM assessments')) {
+    if (
+      compareQuarters(row.quarter, request.from) < 0 ||
+      compareQuarters(row.quarter, request.to) > 0
+    )
+      continue;
+    levels.set(`${row.merchant_id}|${row.service}|${row.quarter}`, {
+      level: row.level,
+      amountUsd: row.amount_usd,
+      explanation: row.explanation,
+    });
   }
 
   const merchants = new Map<string, Record<keyof MerchantFigures, Dec>>();
   const slot = (id: string) => {
     let figures = merchants.get(id);
     if (!figures) {
-      figures = { feesNetCny: ZERO, standardFeesNetCny: ZERO, rebatesCny: ZERO, subsidiesCny: ZERO, couponsOutstandingCny: ZERO };
+      figures = {
+        feesNetCny: ZERO,
+        standardFeesNetCny: ZERO,
+        rebatesCny: ZERO,
+        subsidiesCny: ZERO,
+        couponsOutstandingCny: ZERO,
+      };
       merchants.set(id, figures);
     }
     return figures;
@@ -197,7 +280,11 @@ async function readFigures(db: Queryable, request: SimulationRequest, until: num
   for (const row of await db.query<{ merchant_id: string; quarter: string; total: string }>(
     "SELECT merchant_id, quarter, sum(rebate_cny)::text AS total FROM jump_rebates WHERE status = 'issued' GROUP BY merchant_id, quarter",
   )) {
-    if (compareQuarters(row.quarter, request.from) < 0 || compareQuarters(row.quarter, request.to) > 0) continue;
+    if (
+      compareQuarters(row.quarter, request.from) < 0 ||
+      compareQuarters(row.quarter, request.to) > 0
+    )
+      continue;
     const figures = slot(row.merchant_id);
     figures.rebatesCny = figures.rebatesCny.plus(dec(row.total));
   }
@@ -223,7 +310,14 @@ async function readFigures(db: Queryable, request: SimulationRequest, until: num
     "SELECT count(*) AS n FROM fees WHERE status = 'error' AND cleared_at >= $1 AND cleared_at < $2",
     [periodStart, periodEnd],
   );
-  const totals = { feeErrors: dec(String(errors[0]?.n ?? 0)), feeIncomeCny: ZERO, discountCostCny: ZERO, rebatesCny: ZERO, subsidiesCny: ZERO, couponLiabilityCny: ZERO };
+  const totals = {
+    feeErrors: dec(String(errors[0]?.n ?? 0)),
+    feeIncomeCny: ZERO,
+    discountCostCny: ZERO,
+    rebatesCny: ZERO,
+    subsidiesCny: ZERO,
+    couponLiabilityCny: ZERO,
+  };
   for (const f of merchants.values()) {
     totals.feeIncomeCny = totals.feeIncomeCny.plus(f.feesNetCny);
     totals.discountCostCny = totals.discountCostCny.plus(f.standardFeesNetCny.minus(f.feesNetCny));
@@ -234,7 +328,13 @@ async function readFigures(db: Queryable, request: SimulationRequest, until: num
   return { levels, merchants, totals };
 }
 
-const EMPTY: Record<keyof MerchantFigures, Dec> = { feesNetCny: ZERO, standardFeesNetCny: ZERO, rebatesCny: ZERO, subsidiesCny: ZERO, couponsOutstandingCny: ZERO };
+const EMPTY: Record<keyof MerchantFigures, Dec> = {
+  feesNetCny: ZERO,
+  standardFeesNetCny: ZERO,
+  rebatesCny: ZERO,
+  subsidiesCny: ZERO,
+  couponsOutstandingCny: ZERO,
+};
 
 function printFigures(f: Record<keyof MerchantFigures, Dec>): MerchantFigures {
   return {
@@ -259,19 +359,37 @@ function printTotals(t: Record<keyof Totals, Dec>): Totals {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function compare(request: SimulationRequest, baseKey: string, draftKey: string, base: SideFigures, draft: SideFigures): SimulationResult {
+function compare(
+  request: SimulationRequest,
+  baseKey: string,
+  draftKey: string,
+  base: SideFigures,
+  draft: SideFigures,
+): SimulationResult {
   const levelKeys = [...new Set([...base.levels.keys(), ...draft.levels.keys()])].sort(cmp);
-  const counts = new Map<string, { service: string; quarter: string; level: string; base: number; draft: number }>();
+  const counts = new Map<
+    string,
+    { service: string; quarter: string; level: string; base: number; draft: number }
+  >();
   const moves: LevelMove[] = [];
   const levelsOf = new Map<string, MerchantImpact['levels']>();
   for (const key of levelKeys) {
     const [merchantId = '', service = '', quarter = ''] = key.split('|');
     const b = base.levels.get(key);
     const d = draft.levels.get(key);
-    for (const [side, row] of [['base', b], ['draft', d]] as const) {
+    for (const [side, row] of [
+      ['base', b],
+      ['draft', d],
+    ] as const) {
       if (!row) continue;
       const countKey = `${service}|${quarter}|${row.level}`;
-      const entry = counts.get(countKey) ?? { service, quarter, level: row.level, base: 0, draft: 0 };
+      const entry = counts.get(countKey) ?? {
+        service,
+        quarter,
+        level: row.level,
+        base: 0,
+        draft: 0,
+      };
       entry[side] += 1;
       counts.set(countKey, entry);
     }
@@ -292,14 +410,22 @@ function compare(request: SimulationRequest, baseKey: string, draftKey: string, 
     }
   }
 
-  const ids = [...new Set([...base.merchants.keys(), ...draft.merchants.keys(), ...levelsOf.keys()])];
+  const ids = [
+    ...new Set([...base.merchants.keys(), ...draft.merchants.keys(), ...levelsOf.keys()]),
+  ];
   const merchants = ids
     .map((merchantId) => {
       const b = base.merchants.get(merchantId) ?? EMPTY;
       const d = draft.merchants.get(merchantId) ?? EMPTY;
       // What the merchant pays, net of rebates and subsidies it receives.
       const net = (f: typeof b) => f.feesNetCny.minus(f.rebatesCny).minus(f.subsidiesCny);
-      return { merchantId, base: printFigures(b), draft: printFigures(d), impact: net(d).minus(net(b)), levels: levelsOf.get(merchantId) ?? [] };
+      return {
+        merchantId,
+        base: printFigures(b),
+        draft: printFigures(d),
+        impact: net(d).minus(net(b)),
+        levels: levelsOf.get(merchantId) ?? [],
+      };
     })
     .sort((x, y) => y.impact.abs().cmp(x.impact.abs()) || cmp(x.merchantId, y.merchantId))
     .map(({ impact, ...rest }) => ({ ...rest, netImpactCny: formatFen(impact) }));
@@ -316,9 +442,15 @@ function compare(request: SimulationRequest, baseKey: string, draftKey: string, 
     draftRulebook: draftKey,
     from: request.from,
     to: request.to,
-    levelCounts: [...counts.values()].sort((a, b) => cmp(a.service, b.service) || cmp(a.quarter, b.quarter) || cmp(a.level, b.level)),
+    levelCounts: [...counts.values()].sort(
+      (a, b) => cmp(a.service, b.service) || cmp(a.quarter, b.quarter) || cmp(a.level, b.level),
+    ),
     moves,
     merchants,
-    totals: { base: printTotals(base.totals), draft: printTotals(draft.totals), difference: printTotals(difference) },
+    totals: {
+      base: printTotals(base.totals),
+      draft: printTotals(draft.totals),
+      difference: printTotals(difference),
+    },
   };
 }

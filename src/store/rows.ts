@@ -8,7 +8,10 @@ export function toPg(at: Instant): string {
 
 /** A `timestamptz` as the session (UTC) prints it, back to an instant. */
 export function fromPg(text: string): Instant {
-  const iso = text.replace(' ', 'T').replace(/\+00$/, 'Z').replace(/\+00:00$/, 'Z');
+  const iso = text
+    .replace(' ', 'T')
+    .replace(/\+00$/, 'Z')
+    .replace(/\+00:00$/, 'Z');
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new Error(`unreadable timestamp from the store: ${text}`);
   return ms;

@@ -107,12 +107,20 @@ function crossFieldIssues(doc: RulebookDocument): FieldIssue[] {
     const names = new Set<string>();
     programme.levels.forEach((level, i) => {
       if (names.has(level.level)) {
-        issues.push({ path: `${base}.levels[${i}].level`, message: 'is used twice', value: level.level });
+        issues.push({
+          path: `${base}.levels[${i}].level`,
+          message: 'is used twice',
+          value: level.level,
+        });
       }
       names.add(level.level);
       const previous = programme.levels[i - 1];
       if (i === 0 && !dec(level.fromUsd).isZero()) {
-        issues.push({ path: `${base}.levels[0].fromUsd`, message: 'must be 0', value: level.fromUsd });
+        issues.push({
+          path: `${base}.levels[0].fromUsd`,
+          message: 'must be 0',
+          value: level.fromUsd,
+        });
       }
       if (previous && !dec(level.fromUsd).gt(dec(previous.fromUsd))) {
         issues.push({
@@ -150,7 +158,11 @@ function crossFieldIssues(doc: RulebookDocument): FieldIssue[] {
     issues.push(...feeRuleIssues(rule, `fees.rules[${i}]`));
   });
   if (parseInstant(doc.fxSubsidy.from) >= parseInstant(doc.fxSubsidy.until)) {
-    issues.push({ path: 'fxSubsidy.until', message: 'must be after from', value: doc.fxSubsidy.until });
+    issues.push({
+      path: 'fxSubsidy.until',
+      message: 'must be after from',
+      value: doc.fxSubsidy.until,
+    });
   }
   return issues;
 }
@@ -162,7 +174,10 @@ function feeRuleIssues(rule: FeeRuleDocument, path: string): FieldIssue[] {
   }
   const bands =
     rule.type === 'level-discount'
-      ? [['standard', rule.standard] as const, ...Object.entries(rule.levels).map(([l, b]) => [`levels.${l}`, b] as const)]
+      ? [
+          ['standard', rule.standard] as const,
+          ...Object.entries(rule.levels).map(([l, b]) => [`levels.${l}`, b] as const),
+        ]
       : [['', { minCny: rule.minCny, maxCny: rule.maxCny }] as const];
   for (const [where, band] of bands) {
     if (dec(band.minCny).gt(dec(band.maxCny))) {
@@ -171,15 +186,26 @@ function feeRuleIssues(rule: FeeRuleDocument, path: string): FieldIssue[] {
     }
   }
   if (rule.type === 'monthly-order-count') {
-    const stepLists = [['steps', rule.steps] as const, ...Object.entries(rule.levelSteps ?? {}).map(([l, s]) => [`levelSteps.${l}`, s] as const)];
+    const stepLists = [
+      ['steps', rule.steps] as const,
+      ...Object.entries(rule.levelSteps ?? {}).map(([l, s]) => [`levelSteps.${l}`, s] as const),
+    ];
     for (const [where, steps] of stepLists) {
       if (steps[0]?.fromOrder !== 1) {
-        issues.push({ path: `${path}.${where}[0].fromOrder`, message: 'must be 1', value: steps[0]?.fromOrder });
+        issues.push({
+          path: `${path}.${where}[0].fromOrder`,
+          message: 'must be 1',
+          value: steps[0]?.fromOrder,
+        });
       }
       steps.forEach((step, i) => {
         const previous = steps[i - 1];
         if (previous && step.fromOrder <= previous.fromOrder) {
-          issues.push({ path: `${path}.${where}[${i}].fromOrder`, message: 'must rise', value: step.fromOrder });
+          issues.push({
+            path: `${path}.${where}[${i}].fromOrder`,
+            message: 'must rise',
+            value: step.fromOrder,
+          });
         }
       });
     }
@@ -235,14 +261,18 @@ export function levelByName(programme: Programme, name: string): Level | undefin
  * it, the higher version number on a tie. Versions are never edited; a
  * correction is a new version.
  */
-export function versionInForce<T extends Rulebook>(versions: readonly T[], at: Instant): T | undefined {
+export function versionInForce<T extends Rulebook>(
+  versions: readonly T[],
+  at: Instant,
+): T | undefined {
   let found: T | undefined;
   for (const version of versions) {
     if (version.effectiveFrom > at) continue;
     if (
       !found ||
       version.effectiveFrom > found.effectiveFrom ||
-      (version.effectiveFrom === found.effectiveFrom && version.document.version > found.document.version)
+      (version.effectiveFrom === found.effectiveFrom &&
+        version.document.version > found.document.version)
     ) {
       found = version;
     }

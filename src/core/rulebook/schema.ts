@@ -61,7 +61,9 @@ export const programme = z.object({
   }),
   excludedStatuses: z
     .array(status)
-    .describe('D13: an order that left `cleared` for one of these before the assessment is no trade'),
+    .describe(
+      'D13: an order that left `cleared` for one of these before the assessment is no trade',
+    ),
   jumpRebate: z.object({
     firstQuarter: quarter.describe('first quarter whose assessment can pay a jump rebate'),
     lastQuarter: quarter.describe('last quarter whose assessment can pay a jump rebate'),
@@ -122,7 +124,10 @@ export const rulebookSchema = z.object({
     vatRate: fraction.describe('D4: VAT on each order net fee'),
     reversalStatuses: z.array(status).describe('D7: statuses that reverse a charged fee'),
     monthlyUsdCny: z
-      .record(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'), positiveDecimal)
+      .record(
+        z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'),
+        positiveDecimal,
+      )
       .describe('D3: customs monthly conversion rate by clearance month'),
   }),
   coupons: z.object({
