@@ -10,6 +10,7 @@ import {
 import { demoCommand } from './demo.js';
 import { reportFailure } from './errors.js';
 import { replayCommand } from './replay.js';
+import { serveCommand, tokenCreateCommand } from './serve.js';
 import { rulebookCommands } from './rulebook.js';
 import { simulateCommand } from './simulate.js';
 import { withStoreOption } from './store-options.js';
@@ -91,6 +92,25 @@ withStoreOption(
     .option('--out <file>', 'write to a file (required for xlsx)')
     .option('--top <n>', 'rows of moves and merchants in the table', '20'),
 ).action(simulateCommand);
+
+withStoreOption(
+  program
+    .command('serve')
+    .description('serve the HTTP API (docs/api.md), run assessments on time and deliver webhooks')
+    .option('--port <port>', 'TCP port', '8080')
+    .option('--host <host>', 'address to bind', '127.0.0.1'),
+).action(serveCommand);
+
+withStoreOption(
+  program
+    .command('token')
+    .description('API tokens')
+    .command('create')
+    .description('make an API token and print it once')
+    .option('--operator', 'a token for operators: every route')
+    .option('--merchant <id>', "a token for one merchant's own routes")
+    .option('--label <text>', 'a note kept with the token'),
+).action(tokenCreateCommand);
 
 rulebookCommands(program);
 

@@ -221,6 +221,65 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_merchant ON events (merchant_id, seq);
   `,
+  // 2: the HTTP server — API tokens (hashed), idempotency keys, webhook
+  // subscriptions and their outbox. Events get a statement-level trigger
+  // that takes one transaction-scoped advisory lock, so that transactions
+  // writing events commit one after the other and `seq` grows in commit
+  // order: a reader paging by seq never skips an event committed late.
+  `
+  CREATE TABLE api_tokens (
+    id text PRIMARY KEY,
+    token_sha256 text NOT NULL UNIQUE,
+    kind text NOT NULL CHECK (kind IN ('operator', 'merchant')),
+    merchant_id text,
+    label text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at timestamptz,
+    CHECK ((kind = 'merchant') = (merchant_id IS NOT NULL))
+  );
+
+  CREATE TABLE idempotency_keys (
+    scope text NOT NULL,
+    key text NOT NULL,
+    request_sha256 text NOT NULL,
+    status_code integer,
+    response jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, key)
+  );
+
+  CREATE TABLE webhook_subscriptions (
+    id text PRIMARY KEY,
+    url text NOT NULL,
+    secret text NOT NULL,
+    merchant_id text,
+    cursor_seq bigint NOT NULL DEFAULT 0,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    disabled_at timestamptz
+  );
+
+  CREATE TABLE webhook_deliveries (
+    subscription_id text NOT NULL REFERENCES webhook_subscriptions (id),
+    event_seq bigint NOT NULL REFERENCES events (seq),
+    status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL,
+    last_status integer,
+    last_error text,
+    delivered_at timestamptz,
+    PRIMARY KEY (subscription_id, event_seq)
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+
+  CREATE FUNCTION events_in_commit_order() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(7277002);
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER events_in_commit_order BEFORE INSERT ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION events_in_commit_order();
+  `,
 ];
 
 /**

@@ -1,0 +1,28 @@
+import type { Instant } from '../core/time.js';
+import { RulebookCache } from '../services/rulebook-cache.js';
+import type { Db } from '../store/db.js';
+import type { Metrics } from './metrics.js';
+
+/** Where the server reads the time: the system clock, or a test's. */
+export interface Clock {
+  now(): Instant;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ladder: AppContext & { readonly metrics: Metrics };
+  }
+}
+
+/** What every route handler reaches: the store, the clock, compiled rulebooks. */
+export interface AppContext {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly rulebooks: RulebookCache;
+}
+
+export function appContext(db: Db, clock: Clock = systemClock): AppContext {
+  return { db, clock, rulebooks: new RulebookCache() };
+}

@@ -1,0 +1,331 @@
+import { LadderError } from '../core/errors.js';
+import { feeRuleAt } from '../core/fee.js';
+import { assessmentInForce, fxRatingAt, isRiskFlagged, type Merchant } from '../core/model.js';
+import { type Dec, dec, formatAmount, formatFen, roundFenHalfUp, ZERO } from '../core/money.js';
+import {
+  levelByName,
+  levelFor,
+  type Programme,
+  type Rulebook,
+  versionInForce,
+} from '../core/rulebook/rulebook.js';
+import type { FeeRuleDocument } from '../core/rulebook/schema.js';
+import {
+  compareQuarters,
+  formatInstant,
+  type Instant,
+  parseInstant,
+  previousQuarter,
+  quarterOf,
+  quarterStart,
+} from '../core/time.js';
+import type { Queryable } from '../store/db.js';
+import { toPg } from '../store/rows.js';
+import { loadAssessments, loadMerchants } from './load.js';
+import {
+  type CouponView,
+  couponBalanceCny,
+  listFees,
+  listSettlements,
+  readCoupons,
+} from './merchant-views.js';
+import { assessmentCalendar } from './run.js';
+
+/**
+ * The merchant's export workbench (SPEC §10) in one read: the level in force
+ * in each service, the higher first, with the benefits it gives at `at`; this
+ * quarter so far, counted the way its assessment will count it; coupons; the
+ * latest fees and settlements. Every figure comes from the rulebook version
+ * in force and the engine's stored results; nothing is priced here that the
+ * engine has not priced.
+ */
+
+const RECENT = 50;
+
+export interface FeeBenefit {
+  readonly rulebook: string;
+  readonly ruleType: FeeRuleDocument['type'];
+  readonly band: 'level' | 'standard' | 'risk';
+  readonly baseRate: string;
+  readonly discount: string;
+  readonly minNetCny: string;
+  readonly maxNetCny: string;
+  readonly minGrossCny: string;
+  readonly maxGrossCny: string;
+  readonly vatRate: string;
+}
+
+export interface JumpOption {
+  readonly level: string;
+  readonly thresholdUsd: string;
+  readonly rebateCny: string;
+}
+
+export interface ServiceView {
+  readonly service: string;
+  readonly level: string;
+  readonly levelSince: string | null;
+  readonly assessedQuarter: string | null;
+  readonly benefits: {
+    readonly fee: FeeBenefit | null;
+    readonly fx: { pips: number; eligible: boolean; reason: string | null } | null;
+    readonly jumpRebate: { pays: boolean; cnyPerUsd: string; reason: 'risk' | 'window' | null };
+  };
+  readonly thisQuarter: {
+    readonly quarter: string;
+    readonly assessedAt: string | null;
+    readonly clearedAmountUsd: string;
+    readonly orderCount: number;
+    readonly reachesLevel: string;
+    readonly nextLevel: string | null;
+    readonly nextLevelThresholdUsd: string | null;
+    readonly gapUsd: string | null;
+    readonly heldLevel: string;
+    readonly previousQuarterAmountUsd: string | null;
+    readonly jumps: JumpOption[];
+  };
+}
+
+function grossOf(netCny: Dec, vatRate: Dec): Dec {
+  return netCny.plus(roundFenHalfUp(netCny.times(vatRate)));
+}
+
+/** The fee band a merchant at `level` pays under `rule` (SPEC §5): what bandFor in core picks. */
+function feeBenefit(
+  rulebook: Rulebook,
+  rule: FeeRuleDocument,
+  level: string,
+  flagged: boolean,
+): FeeBenefit {
+  const vatRate = dec(rulebook.document.fees.vatRate);
+  let band: FeeBenefit['band'];
+  let discount: Dec;
+  let minCny: Dec;
+  let maxCny: Dec;
+  if (rule.type === 'level-discount') {
+    const own = flagged ? undefined : rule.levels[level];
+    const chosen = own ?? rule.standard;
+    band = flagged ? 'risk' : own ? 'level' : 'standard';
+    discount = dec(chosen.discount);
+    minCny = dec(chosen.minCny);
+    maxCny = dec(chosen.maxCny);
+  } else {
+    // The monthly ladder's first step: the discount a month starts with.
+    const steps = rule.levelSteps?.[level] ?? rule.steps;
+    band = flagged ? 'risk' : 'level';
+    discount = flagged ? dec(1) : dec(steps[0]?.discount ?? '1');
+    minCny = dec(rule.minCny).times(discount);
+    maxCny = dec(rule.maxCny).times(discount);
+  }
+  const minNet = roundFenHalfUp(minCny);
+  const maxNet = roundFenHalfUp(maxCny);
+  return {
+    rulebook: rulebook.key,
+    ruleType: rule.type,
+    band,
+    baseRate: dec(rule.baseRate).toFixed(),
+    discount: discount.toFixed(),
+    minNetCny: formatFen(minNet),
+    maxNetCny: formatFen(maxNet),
+    minGrossCny: formatFen(grossOf(minNet, vatRate)),
+    maxGrossCny: formatFen(grossOf(maxNet, vatRate)),
+    vatRate: vatRate.toFixed(),
+  };
+}
+
+function fxBenefit(
+  rulebook: Rulebook,
+  service: string,
+  level: string,
+  merchant: Merchant,
+  at: Instant,
+) {
+  const rules = rulebook.document.fxSubsidy;
+  if (rules.service !== service) return null;
+  const pips = rules.pipsByLevel[level] ?? 0;
+  const checks: [string, boolean][] = [
+    ['level', pips > 0],
+    ['fx-rating', rules.ratings.includes(fxRatingAt(merchant, at))],
+    ['risk', !isRiskFlagged(merchant, at)],
+    ['window', parseInstant(rules.from) <= at && at < parseInstant(rules.until)],
+  ];
+  const failed = checks.find(([, holds]) => !holds);
+  return { pips, eligible: failed === undefined, reason: failed ? failed[0] : null };
+}
+
+/** The programme of a service as the version in force at `at` has it, else the latest that has it. */
+function programmeOf(
+  rulebooks: readonly Rulebook[],
+  service: string,
+  at: Instant,
+): Programme | undefined {
+  const inForce = versionInForce(rulebooks, at)?.programmes.get(service);
+  if (inForce) return inForce;
+  for (let i = rulebooks.length - 1; i >= 0; i -= 1) {
+    const found = rulebooks[i]?.programmes.get(service);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+interface QuarterAmount {
+  service: string;
+  amount_usd: string;
+  order_count: number | string;
+}
+
+export async function workbench(
+  db: Queryable,
+  rulebooks: readonly Rulebook[],
+  merchantId: string,
+  at: Instant,
+) {
+  const merchant = (await loadMerchants(db, [merchantId])).get(merchantId);
+  if (!merchant) throw new LadderError('NOT_FOUND', `no merchant ${merchantId}`);
+  const rulebook = versionInForce(rulebooks, at);
+  const calendar = assessmentCalendar(rulebooks);
+  const history = await loadAssessments(db, [merchantId]);
+  const quarter = quarterOf(at);
+
+  const services = new Set<string>(rulebook ? [...rulebook.programmes.keys()] : []);
+  for (const key of history.keys()) services.add(key.slice(key.indexOf('|') + 1));
+
+  // This quarter so far, counted as the assessment counts (SPEC §4, D13): an
+  // order that has already left `cleared` for an excluded status is no trade.
+  const amounts = await db.query<QuarterAmount>(
+    `SELECT o.service, SUM(o.amount_usd)::text AS amount_usd, COUNT(*) AS order_count
+     FROM orders o
+     LEFT JOIN order_events e ON e.order_id = o.id AND e.at <= $3
+       AND e.status IN (SELECT jsonb_array_elements_text($4::jsonb -> o.service))
+     WHERE o.merchant_id = $1 AND o.cleared_at >= $2 AND o.cleared_at <= $3 AND e.order_id IS NULL
+     GROUP BY o.service`,
+    [
+      merchantId,
+      toPg(quarterStart(quarter)),
+      toPg(at),
+      JSON.stringify(excludedByService(rulebooks, calendar, quarter)),
+    ],
+  );
+  const amountOf = new Map(amounts.map((row) => [row.service, row]));
+
+  const views: (ServiceView & { rank: number })[] = [];
+  for (const service of services) {
+    const programme = programmeOf(rulebooks, service, at);
+    if (!programme) continue;
+    const assessments = history.get(`${merchantId}|${service}`) ?? [];
+    const inForce = assessmentInForce(assessments, at);
+    const level = inForce?.level ?? programme.levels[0]?.name ?? '';
+    const flagged = isRiskFlagged(merchant, at);
+    const rule = rulebook ? feeRuleAt(rulebook, service, at) : undefined;
+
+    const due = calendar.find((d) => d.service === service && d.quarter === quarter);
+    const duePrevious = calendar.find(
+      (d) => d.service === service && d.quarter === previousQuarter(quarter),
+    );
+    const quarterProgramme = due?.rulebook.programmes.get(service) ?? programme;
+    const window = quarterProgramme.rules.jumpRebate;
+    const inWindow =
+      due !== undefined &&
+      compareQuarters(quarter, window.firstQuarter) >= 0 &&
+      compareQuarters(quarter, window.lastQuarter) <= 0;
+
+    const so = amountOf.get(service);
+    const soFar = dec(so?.amount_usd ?? '0');
+    const reaches = levelFor(quarterProgramme, soFar);
+    const next = quarterProgramme.levels.find((l) => l.fromUsd.gt(soFar));
+
+    // The level and amount this quarter's jump is measured from: the
+    // previous quarter's, frozen at its assessment; D8 for a newcomer; not
+    // yet known between the 1st and the assessment instant.
+    const previous = assessments.find((a) => a.quarter === previousQuarter(quarter));
+    const previousPending = !previous && duePrevious !== undefined && duePrevious.at > at;
+    const held = previous
+      ? { level: previous.level, amountUsd: previous.amountUsd }
+      : previousPending || window.newcomerHeldLevel === null
+        ? null
+        : { level: window.newcomerHeldLevel, amountUsd: ZERO };
+    const heldRank = held
+      ? (levelByName(quarterProgramme, held.level)?.rank ?? 0)
+      : Number.POSITIVE_INFINITY;
+    const jumps: JumpOption[] =
+      held && inWindow
+        ? quarterProgramme.levels
+            .filter((l) => l.rank > heldRank)
+            .map((l) => {
+              const increase = l.fromUsd.minus(held.amountUsd);
+              const rebate = roundFenHalfUp(
+                (increase.gt(0) ? increase : ZERO).times(quarterProgramme.jumpCnyPerUsd),
+              );
+              return {
+                level: l.name,
+                thresholdUsd: formatAmount(l.fromUsd),
+                rebateCny: formatFen(rebate),
+              };
+            })
+        : [];
+
+    views.push({
+      rank: levelByName(programme, level)?.rank ?? 0,
+      service,
+      level,
+      levelSince: inForce ? formatInstant(inForce.effectiveFrom) : null,
+      assessedQuarter: inForce?.quarter ?? null,
+      benefits: {
+        fee: rulebook && rule ? feeBenefit(rulebook, rule, level, flagged) : null,
+        fx: rulebook ? fxBenefit(rulebook, service, level, merchant, at) : null,
+        jumpRebate: {
+          pays: inWindow && !flagged,
+          cnyPerUsd: quarterProgramme.jumpCnyPerUsd.toFixed(),
+          reason: !inWindow ? 'window' : flagged ? 'risk' : null,
+        },
+      },
+      thisQuarter: {
+        quarter,
+        assessedAt: due ? formatInstant(due.at) : null,
+        clearedAmountUsd: formatAmount(soFar),
+        orderCount: Number(so?.order_count ?? 0),
+        reachesLevel: reaches.name,
+        nextLevel: next?.name ?? null,
+        nextLevelThresholdUsd: next ? formatAmount(next.fromUsd) : null,
+        gapUsd: next ? formatAmount(next.fromUsd.minus(soFar)) : null,
+        heldLevel: held?.level ?? level,
+        previousQuarterAmountUsd: held ? formatAmount(held.amountUsd) : null,
+        jumps,
+      },
+    });
+  }
+  views.sort((a, b) => b.rank - a.rank || (a.service < b.service ? -1 : 1));
+
+  const coupons: CouponView[] = await readCoupons(db, { merchantId }, false);
+  const fees = await listFees(db, merchantId, undefined, RECENT);
+  const settlements = await listSettlements(db, merchantId, undefined, RECENT);
+  return {
+    merchantId,
+    at: formatInstant(at),
+    fxRating: fxRatingAt(merchant, at),
+    riskFlagged: isRiskFlagged(merchant, at),
+    services: views.map(({ rank: _rank, ...view }) => view),
+    coupons: { balanceCny: couponBalanceCny(coupons), items: coupons },
+    fees,
+    settlements,
+  };
+}
+
+/** Each service's excluded statuses (D13), from the version that will assess `quarter`. */
+function excludedByService(
+  rulebooks: readonly Rulebook[],
+  calendar: ReturnType<typeof assessmentCalendar>,
+  quarter: string,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const rulebook of rulebooks) {
+    for (const [service, programme] of rulebook.programmes) {
+      out[service] ??= [...programme.rules.excludedStatuses];
+    }
+  }
+  for (const due of calendar.filter((d) => d.quarter === quarter)) {
+    const programme = due.rulebook.programmes.get(due.service);
+    if (programme) out[due.service] = [...programme.rules.excludedStatuses];
+  }
+  return out;
+}
