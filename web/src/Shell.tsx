@@ -1,0 +1,140 @@
+import {
+  AuditOutlined,
+  BarChartOutlined,
+  CalculatorOutlined,
+  CloudUploadOutlined,
+  DashboardOutlined,
+  FileTextOutlined,
+  LogoutOutlined,
+  TeamOutlined,
+} from '@ant-design/icons';
+import { Button, Layout, Menu, Space, Tag } from 'antd';
+import type { ReactNode } from 'react';
+import type { Session } from './api/client';
+import { LanguageSwitch } from './components/LanguageSwitch';
+import { type MessageKey, useI18n } from './i18n/i18n';
+import { AssessmentsPage } from './pages/AssessmentsPage';
+import { CostPage } from './pages/CostPage';
+import { ExplainPage } from './pages/ExplainPage';
+import { ImportPage } from './pages/ImportPage';
+import { MerchantPage } from './pages/MerchantPage';
+import { MerchantsPage } from './pages/MerchantsPage';
+import { NotFound, OperatorOnly } from './pages/NotFound';
+import { RulebooksPage } from './pages/RulebooksPage';
+import { match, navigate, Redirect, useLocation } from './router';
+
+interface NavItem {
+  readonly path: string;
+  readonly label: MessageKey;
+  readonly icon: ReactNode;
+}
+
+const CONSOLE: readonly NavItem[] = [
+  { path: '/console/assessments', label: 'nav.assessments', icon: <AuditOutlined /> },
+  { path: '/console/cost', label: 'nav.cost', icon: <BarChartOutlined /> },
+  { path: '/console/merchants', label: 'nav.merchants', icon: <TeamOutlined /> },
+  { path: '/console/import', label: 'nav.import', icon: <CloudUploadOutlined /> },
+  { path: '/console/rulebooks', label: 'nav.rulebooks', icon: <FileTextOutlined /> },
+  { path: '/console/explain', label: 'nav.explain', icon: <CalculatorOutlined /> },
+];
+
+const MERCHANT: readonly NavItem[] = [
+  { path: '/workbench', label: 'nav.workbench', icon: <DashboardOutlined /> },
+];
+
+function Page({ session }: { readonly session: Session }) {
+  const { pathname } = useLocation();
+  const operator = session.role === 'operator';
+  const merchantPage = match('/merchants/:id', pathname);
+
+  if (pathname === '/' || pathname === '/sign-in') {
+    return <Redirect to={operator ? '/console/assessments' : '/workbench'} />;
+  }
+  if (pathname === '/workbench') {
+    if (operator) return <Redirect to="/console/merchants" />;
+    return <MerchantPage merchantId={session.merchantId ?? ''} operator={false} />;
+  }
+  if (merchantPage !== null) {
+    return (
+      <MerchantPage merchantId={merchantPage.id ?? ''} operator={operator} key={merchantPage.id} />
+    );
+  }
+  if (pathname.startsWith('/console/') && !operator) return <OperatorOnly />;
+  switch (pathname) {
+    case '/console/import':
+      return <ImportPage />;
+    case '/console/assessments':
+      return <AssessmentsPage />;
+    case '/console/cost':
+      return <CostPage />;
+    case '/console/merchants':
+      return <MerchantsPage />;
+    case '/console/rulebooks':
+      return <RulebooksPage />;
+    case '/console/explain':
+      return <ExplainPage />;
+    default:
+      return <NotFound />;
+  }
+}
+
+export function Shell({
+  session,
+  onSignOut,
+}: {
+  readonly session: Session;
+  readonly onSignOut: () => void;
+}) {
+  const { t } = useI18n();
+  const { pathname } = useLocation();
+  const items = session.role === 'operator' ? CONSOLE : MERCHANT;
+  const selected =
+    items.find((item) => pathname.startsWith(item.path))?.path ??
+    (pathname.startsWith('/merchants/') ? '/console/merchants' : '');
+
+  return (
+    <Layout className="shell">
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <Layout.Header className="shell-header">
+        <a
+          className="brand"
+          href="/"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate('/');
+          }}
+        >
+          <span className="brand-mark" aria-hidden="true">
+            3+N
+          </span>
+          <span className="brand-name">{t('app.name')}</span>
+        </a>
+        <Space className="shell-tools" wrap size="small">
+          <Tag color={session.role === 'operator' ? 'geekblue' : 'green'} data-testid="whoami">
+            {session.role === 'operator'
+              ? t('role.operator')
+              : t('role.merchant', { id: session.merchantId ?? '' })}
+          </Tag>
+          <LanguageSwitch />
+          <Button icon={<LogoutOutlined />} onClick={onSignOut} aria-label={t('action.signOut')}>
+            <span className="hide-on-phone">{t('action.signOut')}</span>
+          </Button>
+        </Space>
+      </Layout.Header>
+      <nav aria-label={t('nav.label')} className="shell-nav">
+        <Menu
+          mode="horizontal"
+          selectedKeys={[selected]}
+          onClick={({ key }) => navigate(key)}
+          items={items.map((item) => ({ key: item.path, icon: item.icon, label: t(item.label) }))}
+        />
+      </nav>
+      <Layout.Content id="main" className="shell-main" tabIndex={-1}>
+        <Page session={session} />
+      </Layout.Content>
+      <Layout.Footer className="shell-footer">{t('app.footer')}</Layout.Footer>
+    </Layout>
+  );
+}
