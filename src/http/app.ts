@@ -22,6 +22,7 @@ import { operationRoutes } from './routes/operations.js';
 import { rulebookRoutes } from './routes/rulebooks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { zodValidatorCompiler } from './validation.js';
+import { registerWebApp } from './web-static.js';
 
 /**
  * The Ladder HTTP API (docs/api.md) as a Fastify instance, not yet
@@ -68,6 +69,8 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text body is refused with 415, not read as a string.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
   app.decorate('ladder', { ...context, metrics });
 
@@ -144,6 +147,7 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   await typed.register(assessmentRoutes);
   await typed.register(eventRoutes);
   await typed.register(webhookRoutes);
+  await registerWebApp(app);
   await app.ready();
   return app;
 }
