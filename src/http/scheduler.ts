@@ -24,7 +24,11 @@ export interface SchedulerOptions {
   readonly intervalMs?: number;
 }
 
-export type TickOutcome = 'ran' | 'skipped' | 'failed';
+export interface TickOutcome {
+  readonly outcome: 'ran' | 'skipped' | 'failed';
+  /** `3+N 2024-Q2`: the assessments this tick ran. */
+  readonly assessments: string[];
+}
 
 const DEFAULT_INTERVAL_MS = 60_000;
 /** setTimeout's ceiling; a longer wait is taken in steps. */
@@ -68,7 +72,7 @@ export class Scheduler {
       if (!outcome.ran) {
         this.#metrics.schedulerRuns.inc({ outcome: 'skipped' });
         this.#log.debug({ until: formatInstant(now) }, 'run held by another server');
-        return 'skipped';
+        return { outcome: 'skipped', assessments: [] };
       }
       const summary = outcome.value;
       this.#metrics.schedulerRuns.inc({ outcome: 'ran' });
@@ -89,11 +93,14 @@ export class Scheduler {
           'facts priced',
         );
       }
-      return 'ran';
+      return {
+        outcome: 'ran',
+        assessments: summary.assessments.map((a) => `${a.service} ${a.quarter}`),
+      };
     } catch (err) {
       this.#metrics.schedulerRuns.inc({ outcome: 'failed' });
       this.#log.error({ err }, 'scheduled run failed');
-      return 'failed';
+      return { outcome: 'failed', assessments: [] };
     }
   }
 
