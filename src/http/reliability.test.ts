@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseInstant } from '../core/time.js';
+import type { Db } from '../store/db.js';
+import { openPostgres } from '../store/postgres.js';
+import { fixedClock, openTestApp, type TestApp } from '../test-support/http.js';
+import { FIXTURE, loadFixture } from '../test-support/http-fixture.js';
+import { Scheduler } from './scheduler.js';
+
+/**
+ * Reliability under concurrency, on a real PostgreSQL only (PGlite has one
+ * connection, so nothing there runs at the same time): the same order sent
+ * 500 times at once, 200 runs at once, 100 charges against one merchant's
+ * coupons at once, and two servers on one database.
+ */
+
+const databaseUrl = process.env.DATABASE_URL ?? '';
+
+const silent = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  trace: () => undefined,
+  fatal: () => undefined,
+  child: () => silent,
+  level: 'silent',
+  silent: () => undefined,
+} as never;
+
+/** Two stores on one schema: two servers' pools on one database. */
+async function twoStores(): Promise<{ a: Db; b: Db; drop: () => Promise<void> }> {
+  const schema = `t_${randomBytes(8).toString('hex')}`;
+  const a = await openPostgres(databaseUrl, { schema });
+  const b = await openPostgres(databaseUrl, { schema });
+  return {
+    a,
+    b,
+    drop: async () => {
+      await b.close();
+      await a.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await a.close();
+    },
+  };
+}
+
+const count = async (db: Db, sql: string, params: unknown[] = []) =>
+  Number((await db.query<{ n: string | number }>(sql, params))[0]?.n);
+
+describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
+  let stores: Awaited<ReturnType<typeof twoStores>>;
+  let one: TestApp;
+  let two: TestApp;
+
+  beforeAll(async () => {
+    stores = await twoStores();
+    one = await openTestApp(stores.a);
+    two = await openTestApp(stores.b);
+    await one.call('operator', 'POST', '/v1/merchants/batch', { merchants: FIXTURE.merchants });
+  });
+
+  afterAll(async () => {
+    await one.close();
+    await two.close();
+    await stores.drop();
+  });
+
+  it('keeps one order and one fee when the same order is posted 500 times at once', async () => {
+    const order = { ...FIXTURE.orders[2], id: 'O-SAME' };
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        (i % 2 === 0 ? one : two).call('operator', 'POST', '/v1/orders', order),
+      ),
+    );
+
+    expect(answers.filter((a) => a.statusCode !== 200).map((a) => a.body)).toEqual([]);
+    expect(answers.filter((a) => a.json().inserted.orders === 1).length).toBeGreaterThanOrEqual(1);
+    expect(await count(stores.a, "SELECT count(*) AS n FROM orders WHERE id = 'O-SAME'")).toBe(1);
+  });
+
+  it('keeps each order once when the same batch is posted 500 times at once', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        (i % 2 === 0 ? one : two).call('operator', 'POST', '/v1/orders/batch', {
+          orders: FIXTURE.orders,
+        }),
+      ),
+    );
+
+    expect(answers.filter((a) => a.statusCode !== 200).map((a) => a.body)).toEqual([]);
+    expect(await count(stores.a, 'SELECT count(*) AS n FROM orders')).toBe(
+      FIXTURE.orders.length + 1,
+    );
+  });
+
+  it('runs each assessment once and issues one coupon per jump under 200 runs at once', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        (i % 2 === 0 ? one : two).call('operator', 'POST', '/v1/assessments/run', {
+          until: FIXTURE.until,
+        }),
+      ),
+    );
+
+    expect(answers.filter((a) => a.statusCode !== 200).map((a) => a.body)).toEqual([]);
+    const ran = answers.flatMap((a) =>
+      a.json().assessments.map((x: { quarter: string }) => x.quarter),
+    );
+    expect(ran.sort()).toEqual(['2024-Q1', '2024-Q2']);
+    expect(await count(stores.a, 'SELECT count(*) AS n FROM fees')).toBe(FIXTURE.orders.length + 1);
+    expect(await count(stores.a, 'SELECT count(*) AS n FROM coupons')).toBe(
+      await count(stores.a, "SELECT count(*) AS n FROM jump_rebates WHERE status = 'issued'"),
+    );
+    expect(
+      await count(stores.a, "SELECT count(*) AS n FROM coupons WHERE merchant_id = 'M-A'"),
+    ).toBe(1);
+    expect(await count(stores.a, "SELECT count(*) AS n FROM fees WHERE order_id = 'O-SAME'")).toBe(
+      1,
+    );
+  });
+
+  it('never takes a coupon below zero under 100 charges at once, and the ledger balances', async () => {
+    const charges = Array.from({ length: 100 }, (_, i) => ({
+      id: `C-RUSH-${String(i).padStart(3, '0')}`,
+      orderId: 'O-A4',
+      merchantId: 'M-A',
+      kind: 'tax-refund-service-fee',
+      amountCny: '50.00',
+      at: '2024-09-12T10:00:00+08:00',
+    }));
+    const answers = await Promise.all(
+      charges.map(async (charge, i) => {
+        const app = i % 2 === 0 ? one : two;
+        const posted = await app.call('operator', 'POST', '/v1/charges', charge);
+        const run = await app.call('operator', 'POST', '/v1/assessments/run', {
+          until: FIXTURE.until,
+        });
+        return [posted.statusCode, run.statusCode];
+      }),
+    );
+
+    expect(answers.filter(([p, r]) => p !== 200 || r !== 200)).toEqual([]);
+    const coupon = (await one.call('operator', 'GET', '/v1/merchants/M-A/coupons')).json().items[0];
+    const results = await stores.a.query<{ paid: string; payable: string; n: string }>(
+      `SELECT to_char(sum(paid_by_coupons_cny), 'FM999990.00') AS paid,
+              to_char(sum(payable_cny), 'FM999990.00') AS payable, count(*)::text AS n
+       FROM charge_results WHERE charge_id LIKE 'C-RUSH-%'`,
+    );
+    const ledger = await stores.a.query<{ credits: string; debits: string; uses: string }>(
+      `SELECT to_char(sum(CASE WHEN credit_account = 'coupon:' || coupon_id THEN amount_cny ELSE 0 END), 'FM999990.00') AS credits,
+              to_char(sum(CASE WHEN debit_account = 'coupon:' || coupon_id THEN amount_cny ELSE 0 END), 'FM999990.00') AS debits,
+              to_char(sum(CASE WHEN kind = 'use' AND charge_id LIKE 'C-RUSH-%' THEN amount_cny ELSE 0 END), 'FM999990.00') AS uses
+       FROM ledger_entries WHERE merchant_id = 'M-A'`,
+    );
+
+    // The one coupon of 3,500.00 pays the first 70 charges of 50.00; the other 30 are payable.
+    expect(results[0]).toEqual({ paid: '3500.00', payable: '1500.00', n: '100' });
+    expect(ledger[0]).toEqual({ credits: '3500.00', debits: '3500.00', uses: '3500.00' });
+    expect(coupon.remainingCny).toBe('0.00');
+    expect(
+      await count(stores.a, 'SELECT count(*) AS n FROM coupon_uses WHERE amount_cny <= 0'),
+    ).toBe(0);
+  });
+
+  it('runs each assessment exactly once with two servers ticking on one database', async () => {
+    const { a, b, drop } = await twoStores();
+    const clock = fixedClock(parseInstant('2024-07-02T00:00:01+08:00'));
+    const first = await openTestApp(a, clock);
+    const second = await openTestApp(b, clock);
+    try {
+      await first.call('operator', 'POST', '/v1/merchants/batch', { merchants: FIXTURE.merchants });
+      await first.call('operator', 'POST', '/v1/orders/batch', {
+        orders: FIXTURE.orders.slice(0, 2),
+      });
+      const schedulers = [
+        new Scheduler(first.app.ladder, silent),
+        new Scheduler(second.app.ladder, silent),
+      ];
+      // Five rounds in which both servers tick at the same moment.
+      const ticks = [];
+      for (let round = 0; round < 5; round += 1) {
+        ticks.push(...(await Promise.all(schedulers.map((s) => s.tick()))));
+      }
+
+      expect(ticks.flatMap((tick) => tick?.assessments ?? []).sort()).toEqual([
+        '3+N 2024-Q1',
+        '3+N 2024-Q2',
+      ]);
+      expect(ticks.every((tick) => tick?.outcome !== 'failed')).toBe(true);
+      expect(await count(a, 'SELECT count(*) AS n FROM assessment_runs')).toBe(2);
+      expect(await count(a, 'SELECT count(*) AS n FROM coupons')).toBe(1);
+    } finally {
+      await first.close();
+      await second.close();
+      await drop();
+    }
+  });
+});
