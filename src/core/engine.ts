@@ -28,6 +28,11 @@ import { dateOf, type Instant } from './time.js';
 export interface PricedOrder extends Order {
   /** 1-based place among the merchant's orders of the service in its Shanghai month. */
   readonly monthOrderIndex: number;
+  /**
+   * A status change already applied while this order's fee could not be
+   * computed: a fee priced on a later run must still be reversed by it.
+   */
+  readonly appliedEvent?: OrderEvent | null;
 }
 
 export interface ExistingUse {
@@ -306,6 +311,29 @@ function priceOrder(
     rulebookKey: rulebook.key,
   });
   feeStatus.set(order.id, 'charged');
+  if (order.appliedEvent) reverseFee(input, order.appliedEvent, order.merchantId, feeStatus, out);
+}
+
+/** Reverses a charged fee when the status is one that reverses it (D7). */
+function reverseFee(
+  input: SegmentInput,
+  event: OrderEvent,
+  merchantId: string,
+  feeStatus: Map<string, 'charged' | 'reversed' | 'error'>,
+  out: SegmentOutput,
+): void {
+  const rulebook = versionInForce(input.rulebooks, event.at);
+  const reverses = rulebook?.document.fees.reversalStatuses.includes(event.status) ?? false;
+  if (!reverses || feeStatus.get(event.orderId) !== 'charged') return;
+  feeStatus.set(event.orderId, 'reversed');
+  out.feeReversals.push({ orderId: event.orderId, at: event.at });
+  out.feed.push({
+    key: `fee-reversed:${event.orderId}`,
+    type: 'fee.reversed',
+    merchantId,
+    at: event.at,
+    payload: { orderId: event.orderId, status: event.status },
+  });
 }
 
 function applyStatus(
@@ -319,21 +347,9 @@ function applyStatus(
   out.appliedEvents.push(event.orderId);
   orderStatus.set(event.orderId, event.status);
   const rulebook = versionInForce(input.rulebooks, event.at);
-  const reverses = rulebook?.document.fees.reversalStatuses.includes(event.status) ?? false;
   const forfeits = rulebook?.document.coupons.forfeitStatuses.includes(event.status) ?? false;
 
-  if (reverses && feeStatus.get(event.orderId) === 'charged') {
-    feeStatus.set(event.orderId, 'reversed');
-    out.feeReversals.push({ orderId: event.orderId, at: event.at });
-    const merchantId = input.merchantOfOrder.get(event.orderId) ?? '';
-    out.feed.push({
-      key: `fee-reversed:${event.orderId}`,
-      type: 'fee.reversed',
-      merchantId,
-      at: event.at,
-      payload: { orderId: event.orderId, status: event.status },
-    });
-  }
+  reverseFee(input, event, input.merchantOfOrder.get(event.orderId) ?? '', feeStatus, out);
 
   if (!forfeits) return;
   for (const use of usesByOrder.get(event.orderId) ?? []) {

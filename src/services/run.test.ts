@@ -5,7 +5,7 @@ import type { Db } from '../store/db.js';
 import { STORES } from '../test-support/stores.js';
 import { ingest } from './ingest.js';
 import { lateOrders } from './late-orders.js';
-import { ensureRulebook } from './rulebooks.js';
+import { ensureRulebook, publishMonthlyRates } from './rulebooks.js';
 import { runUntil } from './run.js';
 
 function order(id: string, amountUsd: string, clearedAt: string): OrderInput {
@@ -94,5 +94,44 @@ describe.each(STORES)('running the programme over time on $name', ({ open }) => 
       'SELECT count(*) AS n FROM assessment_runs',
     );
     expect(Number(runs[0]?.n)).toBe(2);
+  });
+
+  it('reverses a cancelled order whose fee could only be priced after rates arrived', async () => {
+    // No usdCny and no monthly rate: NO_FX_RATE. The order is cancelled meanwhile.
+    await addOrders(db, [
+      {
+        id: 'O-1',
+        merchantId: 'M-1',
+        service: '3+N',
+        type: 'TA3N',
+        amountUsd: '50000.00',
+        clearedAt: '2024-08-15T10:00:00+08:00',
+      },
+    ]);
+    await db.transaction((tx) =>
+      ingest(tx, {
+        orderEvents: [
+          {
+            value: { orderId: 'O-1', status: 'cancelled', at: '2024-09-20T00:00:00+08:00' },
+            where: 'e[0]',
+          },
+        ],
+      }),
+    );
+    await runUntil(db, parseInstant('2024-12-31T00:00:00+08:00'));
+    const before = await db.query<{ status: string; error_code: string }>(
+      "SELECT status, error_code FROM fees WHERE order_id = 'O-1'",
+    );
+    expect(before[0]).toEqual({ status: 'error', error_code: 'NO_FX_RATE' });
+
+    // Customs' August rate arrives: 50,000 × 7.1 × 1.5% = 5,325 → LV1 maximum 600.00, then
+    // reversed by the cancellation of 2024-09-20, as a replay of the same facts says.
+    await db.transaction((tx) => publishMonthlyRates(tx, { '2024-08': '7.1000' }));
+    await runUntil(db, parseInstant('2024-12-31T00:00:00+08:00'));
+    const after = await db.query<{ status: string; net_cny: string; reversed_at: string | null }>(
+      "SELECT status, net_cny, reversed_at FROM fees WHERE order_id = 'O-1'",
+    );
+    expect(after[0]?.status).toBe('reversed');
+    expect(after[0]?.net_cny).toBe('600.00');
   });
 });

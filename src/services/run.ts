@@ -8,7 +8,7 @@ import {
 } from '../core/engine.js';
 import { LadderError } from '../core/errors.js';
 import { ACCOUNTS, type LedgerEntry, ledgerEntry } from '../core/ledger.js';
-import { isRiskFlagged, type TerminalStatus } from '../core/model.js';
+import { isRiskFlagged, type OrderEvent, type TerminalStatus } from '../core/model.js';
 import { dec, formatAmount, formatFen } from '../core/money.js';
 import { type Rulebook, versionInForce } from '../core/rulebook/rulebook.js';
 import {
@@ -97,9 +97,14 @@ export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
     summary.statusChanges += out.appliedEvents.length;
   };
 
-  // Fees that could not be computed are tried again once per run, in its
-  // first step: a rate or rulebook version loaded since may now cover them.
-  let retryErrors = true;
+  // Fees that could not be computed are tried again in the first step of a
+  // run after a rulebook version was published (a monthly rate, a new fee
+  // rule): nothing else can change their outcome.
+  const fingerprint = rulebooks.map((r) => r.key).join(',');
+  const seen = await db.query<{ value: string }>(
+    "SELECT value FROM settings WHERE key = 'rulebooks_seen_by_run'",
+  );
+  let retryErrors = seen[0]?.value !== fingerprint;
   for (const due of pending) {
     count(await db.transaction((tx) => runSegment(tx, rulebooks, due.at, false, retryErrors)));
     retryErrors = false;
@@ -114,6 +119,11 @@ export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
     }
   }
   count(await db.transaction((tx) => runSegment(tx, rulebooks, until, true, retryErrors)));
+  await db.query(
+    `INSERT INTO settings (key, value) VALUES ('rulebooks_seen_by_run', $1)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    [fingerprint],
+  );
   return summary;
 }
 
@@ -463,6 +473,7 @@ async function runSegment(
   const merchants = await loadMerchants(tx, merchantIds);
   const assessments = await loadAssessments(tx, merchantIds);
   const monthIndex = await monthOrderIndexes(tx, rulebooks, orderRows);
+  const appliedEvents = await appliedEventsOf(tx, orderRows);
   const orders: PricedOrder[] = orderRows.map((row) => ({
     id: row.id,
     merchantId: row.merchant_id,
@@ -472,6 +483,7 @@ async function runSegment(
     clearedAt: fromPg(row.cleared_at),
     usdCny: row.usd_cny === null ? null : dec(row.usd_cny),
     monthOrderIndex: monthIndex.get(row.id) ?? 1,
+    appliedEvent: appliedEvents.get(row.id) ?? null,
   }));
 
   const eventOrderIds = eventRows.map((e) => e.order_id);
@@ -559,6 +571,24 @@ async function runSegment(
   );
   await writeSegment(tx, out);
   return out;
+}
+
+/** Status changes already applied to orders whose fee is priced only now (a retried error). */
+async function appliedEventsOf(
+  tx: Queryable,
+  orders: readonly { id: string }[],
+): Promise<Map<string, OrderEvent>> {
+  const found = new Map<string, OrderEvent>();
+  for (const batch of chunks(orders.map((o) => o.id))) {
+    const rows = await tx.query<{ order_id: string; status: TerminalStatus; at: string }>(
+      'SELECT order_id, status, at FROM order_events WHERE applied AND order_id = ANY($1)',
+      [batch],
+    );
+    for (const row of rows) {
+      found.set(row.order_id, { orderId: row.order_id, status: row.status, at: fromPg(row.at) });
+    }
+  }
+  return found;
 }
 
 /** Each order's place in its merchant's month, needed only by the legacy monthly ladder. */
