@@ -104,4 +104,25 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
     expect(versions.map((v) => v.key)).toEqual(['3n-2024-07@1', '3n-2024-07@2']);
     expect(versions[1]?.document.fees.monthlyUsdCny).toEqual({ '2024-08': '7.1268' });
   });
+
+  it('refuses one file that repeats an order id with other facts', async () => {
+    writeFileSync(
+      join(dir, 'orders.csv'),
+      `${ORDERS}\nO-1,M-1,3+N,TA3N,1000.01,2024-08-15T10:00:00+08:00,7.1000\n`,
+    );
+    await expect(importDirectory(db, dir)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      issues: [expect.objectContaining({ path: 'orders.csv:4 id', value: 'O-1' })],
+    });
+    expect(await count(db, 'orders')).toBe(0);
+  });
+
+  it('takes one file that repeats an order with the same facts as one order', async () => {
+    writeFileSync(
+      join(dir, 'orders.csv'),
+      `${ORDERS}\nO-1,M-1,3+N,TA3N,1000.0,2024-08-15T02:00:00Z,7.1\n`,
+    );
+    await importDirectory(db, dir);
+    expect(await count(db, 'orders')).toBe(2);
+  });
 });

@@ -63,6 +63,33 @@ interface Context {
   readonly skipBad: boolean;
 }
 
+/**
+ * The same id twice in one batch: the same facts are one row, other facts
+ * are refused like a conflicting re-send (SPEC §8).
+ */
+function repeatedInBatch<T extends { id: string }>(
+  sent: Map<string, T>,
+  value: T,
+  where: string,
+  issues: FieldIssue[],
+  what: string,
+): boolean {
+  const first = sent.get(value.id);
+  if (!first) {
+    sent.set(value.id, value);
+    return false;
+  }
+  if (!sameFacts(first as Record<string, unknown>, value as Record<string, unknown>)) {
+    issues.push({
+      path: field(where, 'id'),
+      message: `${what} ${value.id} appears earlier in this batch with other facts`,
+      code: 'CONFLICT',
+      value: value.id,
+    });
+  }
+  return true;
+}
+
 function field(where: string, name: string): string {
   return where.includes(':') ? `${where} ${name}` : `${where}.${name}`;
 }
@@ -132,7 +159,9 @@ async function ingestMerchants(
   );
   const fresh: Record<string, unknown>[] = [];
   const seen = new Set<string>();
+  const sentMerchants = new Map<string, MerchantInput>();
   for (const { value, where } of merchants) {
+    if (repeatedInBatch(sentMerchants, value, where, issues, 'merchant')) continue;
     const stored = existing.get(value.id);
     if (stored && stored.fx_rating !== value.fxRating) {
       issues.push({
@@ -294,6 +323,7 @@ async function ingestOrders(
     orders.map((o) => o.value.id),
   );
   const fresh = new Map<string, Record<string, unknown>>();
+  const sent = new Map<string, OrderInput>();
   for (const { value, where } of orders) {
     if (!merchants.has(value.merchantId)) {
       issues.push({
@@ -304,6 +334,7 @@ async function ingestOrders(
       });
       continue;
     }
+    if (repeatedInBatch(sent, value, where, issues, 'order')) continue;
     const stored = existing.get(value.id);
     if (stored) {
       const before = {
@@ -464,6 +495,7 @@ async function ingestCharges(
     charges.map((c) => c.value.id),
   );
   const fresh = new Map<string, Record<string, unknown>>();
+  const sent = new Map<string, ChargeInput>();
   for (const { value, where } of charges) {
     const owner = ownerOf.get(value.orderId);
     if (owner === undefined) {
@@ -483,6 +515,7 @@ async function ingestCharges(
       });
       continue;
     }
+    if (repeatedInBatch(sent, value, where, issues, 'charge')) continue;
     const stored = existing.get(value.id);
     if (stored) {
       const before = {
@@ -557,6 +590,7 @@ async function ingestSettlements(
     settlements.map((s) => s.value.id),
   );
   const fresh = new Map<string, Record<string, unknown>>();
+  const sent = new Map<string, SettlementInput>();
   for (const { value, where } of settlements) {
     if (!merchants.has(value.merchantId)) {
       issues.push({
@@ -567,6 +601,7 @@ async function ingestSettlements(
       });
       continue;
     }
+    if (repeatedInBatch(sent, value, where, issues, 'settlement')) continue;
     const stored = existing.get(value.id);
     if (stored) {
       const before = {
