@@ -9,19 +9,32 @@ import {
   TeamOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag } from 'antd';
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import type { Session } from './api/client';
 import { LanguageSwitch } from './components/LanguageSwitch';
+import { Loading } from './components/Loading';
 import { type MessageKey, useI18n } from './i18n/i18n';
-import { AssessmentsPage } from './pages/AssessmentsPage';
-import { CostPage } from './pages/CostPage';
-import { ExplainPage } from './pages/ExplainPage';
-import { ImportPage } from './pages/ImportPage';
 import { MerchantPage } from './pages/MerchantPage';
-import { MerchantsPage } from './pages/MerchantsPage';
 import { NotFound, OperatorOnly } from './pages/NotFound';
-import { RulebooksPage } from './pages/RulebooksPage';
 import { match, navigate, Redirect, useLocation } from './router';
+
+// The console's pages (and their chart library) load only when an operator opens them.
+const AssessmentsPage = lazy(() =>
+  import('./pages/AssessmentsPage').then((m) => ({ default: m.AssessmentsPage })),
+);
+const CostPage = lazy(() => import('./pages/CostPage').then((m) => ({ default: m.CostPage })));
+const ExplainPage = lazy(() =>
+  import('./pages/ExplainPage').then((m) => ({ default: m.ExplainPage })),
+);
+const ImportPage = lazy(() =>
+  import('./pages/ImportPage').then((m) => ({ default: m.ImportPage })),
+);
+const MerchantsPage = lazy(() =>
+  import('./pages/MerchantsPage').then((m) => ({ default: m.MerchantsPage })),
+);
+const RulebooksPage = lazy(() =>
+  import('./pages/RulebooksPage').then((m) => ({ default: m.RulebooksPage })),
+);
 
 interface NavItem {
   readonly path: string;
@@ -132,7 +145,9 @@ export function Shell({
         />
       </nav>
       <Layout.Content id="main" className="shell-main" tabIndex={-1}>
-        <Page session={session} />
+        <Suspense fallback={<Loading rows={6} />}>
+          <Page session={session} />
+        </Suspense>
       </Layout.Content>
       <Layout.Footer className="shell-footer">{t('app.footer')}</Layout.Footer>
     </Layout>

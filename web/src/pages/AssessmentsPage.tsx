@@ -24,6 +24,7 @@ import { LevelTag } from '../components/LevelTag';
 import { Loading, Nothing } from '../components/Loading';
 import { dateTime, shanghaiInstant } from '../format';
 import { useI18n } from '../i18n/i18n';
+import { animateCharts } from '../motion';
 import { Link } from '../router';
 import { useApi } from '../use-api';
 
@@ -33,9 +34,23 @@ function entryKey(entry: { service: string; quarter: string }) {
   return `${entry.service}|${entry.quarter}`;
 }
 
-function LevelChart({ entry }: { readonly entry: CalendarEntry }) {
+/** Every level any assessment gave, so a level nobody reached shows as a zero bar. */
+function levelNames(entries: readonly CalendarEntry[]): string[] {
+  return [...new Set(entries.flatMap((e) => Object.keys(e.levels)))].sort();
+}
+
+function LevelChart({
+  entry,
+  levels,
+}: {
+  readonly entry: CalendarEntry;
+  readonly levels: readonly string[];
+}) {
   const { t } = useI18n();
-  const data = Object.entries(entry.levels).map(([level, merchants]) => ({ level, merchants }));
+  const data =
+    entry.merchants === null
+      ? []
+      : levels.map((level) => ({ level, merchants: entry.levels[level] ?? 0 }));
   if (data.length === 0) return <Nothing text={t('assess.noLevels')} />;
   const summary = data.map((d) => `${d.level}: ${d.merchants}`).join(', ');
   return (
@@ -50,6 +65,7 @@ function LevelChart({ entry }: { readonly entry: CalendarEntry }) {
           <YAxis allowDecimals={false} />
           <Tooltip formatter={(value) => [String(value), t('assess.merchants')]} />
           <Bar
+            isAnimationActive={animateCharts}
             dataKey="merchants"
             name={t('assess.merchants')}
             radius={[4, 4, 0, 0]}
@@ -120,8 +136,10 @@ function PagedTable<T extends object>({
 function QuarterDetail({
   entry,
   report,
+  levels,
 }: {
   readonly entry: CalendarEntry;
+  readonly levels: readonly string[];
   readonly report: ProgrammeReport | null;
 }) {
   const { t } = useI18n();
@@ -137,7 +155,7 @@ function QuarterDetail({
             </h2>
           }
         >
-          <LevelChart entry={entry} />
+          <LevelChart entry={entry} levels={levels} />
         </Card>
       </Col>
       <Col xs={24} lg={12}>
@@ -357,7 +375,12 @@ export function AssessmentsPage() {
         )}
       </Card>
       {current !== null && (
-        <QuarterDetail key={entryKey(current)} entry={current} report={report.data} />
+        <QuarterDetail
+          key={entryKey(current)}
+          entry={current}
+          report={report.data}
+          levels={levelNames(items)}
+        />
       )}
       <RunDue
         onDone={() => {

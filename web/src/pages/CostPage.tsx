@@ -16,6 +16,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading, Nothing } from '../components/Loading';
 import { money } from '../format';
 import { type MessageKey, useI18n } from '../i18n/i18n';
+import { animateCharts } from '../motion';
 import { useApi } from '../use-api';
 
 type Series = 'discountCostCny' | 'rebatesIssuedCny' | 'subsidiesCny' | 'couponsOutstandingCny';
@@ -109,11 +110,13 @@ export function CostPage() {
                         dataKey={s.key}
                         name={t(s.label)}
                         stackId="cost"
+                        isAnimationActive={animateCharts}
                         fill={s.color}
                       />
                     ))}
                     {hasLiability && (
                       <Line
+                        isAnimationActive={animateCharts}
                         dataKey="couponsOutstandingCny"
                         name={t('cost.liability')}
                         stroke="#d4380d"

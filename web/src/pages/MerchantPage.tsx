@@ -1,5 +1,5 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { Button, DatePicker, Space, Tag, Typography } from 'antd';
+import { Button, Card, DatePicker, Space, Tabs, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { path, withQuery } from '../api/client';
 import type { Workbench } from '../api/types';
@@ -111,16 +111,52 @@ export function MerchantPage({
       <section aria-label={t('bench.levelsSection')}>
         <Standing merchantId={merchantId} services={data.services} />
       </section>
-      <Coupons
-        merchantId={merchantId}
-        balanceCny={data.coupons.balanceCny}
-        items={data.coupons.items}
-      />
-      <Fees merchantId={merchantId} first={data.fees} />
-      <Settlements merchantId={merchantId} first={data.settlements} />
-      <Invoice merchantId={merchantId} day={day ?? todayInShanghai()} />
-      <MerchantAssessments merchantId={merchantId} />
-      {operator && <RiskAndRating merchantId={merchantId} onChanged={bench.reload} />}
+      <Card className="bench-tabs">
+        <Tabs
+          items={[
+            {
+              key: 'coupons',
+              label: t('coupons.title'),
+              children: (
+                <Coupons
+                  merchantId={merchantId}
+                  balanceCny={data.coupons.balanceCny}
+                  items={data.coupons.items}
+                />
+              ),
+            },
+            {
+              key: 'fees',
+              label: t('fees.title'),
+              children: <Fees merchantId={merchantId} first={data.fees} />,
+            },
+            {
+              key: 'settlements',
+              label: t('settlements.title'),
+              children: <Settlements merchantId={merchantId} first={data.settlements} />,
+            },
+            {
+              key: 'invoice',
+              label: t('invoice.title'),
+              children: <Invoice merchantId={merchantId} day={day ?? todayInShanghai()} />,
+            },
+            {
+              key: 'history',
+              label: t('history.title'),
+              children: <MerchantAssessments merchantId={merchantId} />,
+            },
+            ...(operator
+              ? [
+                  {
+                    key: 'risk',
+                    label: t('merchant.riskTab'),
+                    children: <RiskAndRating merchantId={merchantId} onChanged={bench.reload} />,
+                  },
+                ]
+              : []),
+          ]}
+        />
+      </Card>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { Card, Table } from 'antd';
+import { Table } from 'antd';
 import { path } from '../../api/client';
 import type { Assessment } from '../../api/types';
 import { Amount } from '../../components/Amount';
@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Explain } from '../../components/Explain';
 import { LevelTag } from '../../components/LevelTag';
 import { Loading, Nothing } from '../../components/Loading';
+import { Section } from '../../components/Section';
 import { dateTime } from '../../format';
 import { useI18n } from '../../i18n/i18n';
 import { useApi } from '../../use-api';
@@ -17,7 +18,7 @@ export function MerchantAssessments({ merchantId }: { readonly merchantId: strin
     path('/v1/merchants', merchantId, 'assessments'),
   );
   return (
-    <Card title={<h2 className="card-title">{t('history.title')}</h2>}>
+    <Section title={t('history.title')}>
       {loading && <Loading />}
       {error !== null && <ErrorNotice error={error} onRetry={reload} />}
       {data !== null && (
@@ -59,6 +60,6 @@ export function MerchantAssessments({ merchantId }: { readonly merchantId: strin
           ]}
         />
       )}
-    </Card>
+    </Section>
   );
 }

@@ -1,8 +1,9 @@
-import { Card, Statistic, Table, Tag, Typography } from 'antd';
+import { Statistic, Table, Tag, Typography } from 'antd';
 import type { Coupon, CouponUse } from '../../api/types';
 import { Amount } from '../../components/Amount';
 import { Explain } from '../../components/Explain';
 import { Nothing } from '../../components/Loading';
+import { Section } from '../../components/Section';
 import { dateTime, money } from '../../format';
 import { useI18n } from '../../i18n/i18n';
 
@@ -55,7 +56,7 @@ export function Coupons({
 }) {
   const { t } = useI18n();
   return (
-    <Card title={<h2 className="card-title">{t('coupons.title')}</h2>}>
+    <Section title={t('coupons.title')}>
       <div className="coupon-balance">
         <Statistic
           title={t('coupons.balance')}
@@ -123,6 +124,6 @@ export function Coupons({
           },
         ]}
       />
-    </Card>
+    </Section>
   );
 }

@@ -1,10 +1,11 @@
-import { Button, Card, Table, Tag, Tooltip } from 'antd';
+import { Button, Table, Tag, Tooltip } from 'antd';
 import type { Fee, Page } from '../../api/types';
 import { Amount } from '../../components/Amount';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Explain } from '../../components/Explain';
 import { LevelTag } from '../../components/LevelTag';
 import { Nothing } from '../../components/Loading';
+import { Section } from '../../components/Section';
 import { dateTime, money } from '../../format';
 import { useI18n } from '../../i18n/i18n';
 import { usePaged } from './paged';
@@ -44,12 +45,12 @@ export function Fees({
     );
 
   return (
-    <Card title={<h2 className="card-title">{t('fees.title')}</h2>} extra={t('fees.hint')}>
+    <Section title={t('fees.title')} extra={t('fees.hint')}>
       <Table<Fee>
         size="small"
         rowKey="orderId"
         dataSource={items}
-        pagination={false}
+        pagination={{ pageSize: 10, hideOnSinglePage: true, showSizeChanger: false }}
         scroll={{ x: 'max-content' }}
         locale={{ emptyText: <Nothing text={t('fees.empty')} /> }}
         columns={[
@@ -98,6 +99,6 @@ export function Fees({
           {t('action.loadMore')}
         </Button>
       )}
-    </Card>
+    </Section>
   );
 }

@@ -1,11 +1,12 @@
 import { DownloadOutlined } from '@ant-design/icons';
-import { Button, Card, DatePicker, Descriptions, Form, Radio, Space, Typography } from 'antd';
+import { Button, DatePicker, Descriptions, Form, Radio, Space, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { download, path, withQuery } from '../../api/client';
 import { Amount } from '../../components/Amount';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Loading';
+import { Section } from '../../components/Section';
 import { useI18n } from '../../i18n/i18n';
 import { useApi } from '../../use-api';
 
@@ -59,7 +60,7 @@ export function Invoice({
   };
 
   return (
-    <Card title={<h2 className="card-title">{t('invoice.title')}</h2>}>
+    <Section title={t('invoice.title')}>
       <Typography.Paragraph type="secondary">{t('invoice.intro')}</Typography.Paragraph>
       <Form layout="inline" className="invoice-form" onFinish={fetchFile}>
         <Form.Item label={t('invoice.period')}>
@@ -107,6 +108,6 @@ export function Invoice({
           </Space>
         )}
       </div>
-    </Card>
+    </Section>
   );
 }

@@ -1,22 +1,11 @@
-import {
-  App,
-  Button,
-  Card,
-  Col,
-  DatePicker,
-  Form,
-  Row,
-  Select,
-  Table,
-  Tag,
-  Typography,
-} from 'antd';
+import { App, Button, Col, DatePicker, Form, Row, Select, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { api, path } from '../../api/client';
 import type { Merchant } from '../../api/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading, Nothing } from '../../components/Loading';
+import { Section } from '../../components/Section';
 import { dateTime, shanghaiInstant } from '../../format';
 import { useI18n } from '../../i18n/i18n';
 import { useApi } from '../../use-api';
@@ -55,22 +44,14 @@ export function RiskAndRating({
     }
   };
 
-  if (merchant.loading)
-    return (
-      <Card>
-        <Loading />
-      </Card>
-    );
+  if (merchant.loading) return <Loading />;
   if (merchant.error !== null)
     return <ErrorNotice error={merchant.error} onRetry={merchant.reload} />;
   const data = merchant.data;
   if (data === null) return null;
 
   return (
-    <Card
-      title={<h2 className="card-title">{t('merchant.riskTitle')}</h2>}
-      className="operator-card"
-    >
+    <Section title={t('merchant.riskTitle')}>
       {error !== null && <ErrorNotice error={error} />}
       <Row gutter={[24, 24]}>
         <Col xs={24} lg={12}>
@@ -174,6 +155,6 @@ export function RiskAndRating({
           <Typography.Paragraph type="secondary">{t('merchant.flagNote')}</Typography.Paragraph>
         </Col>
       </Row>
-    </Card>
+    </Section>
   );
 }

@@ -1,10 +1,11 @@
-import { Button, Card, Table, Tag } from 'antd';
+import { Button, Table, Tag } from 'antd';
 import type { Page, Settlement } from '../../api/types';
 import { Amount } from '../../components/Amount';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Explain } from '../../components/Explain';
 import { LevelTag } from '../../components/LevelTag';
 import { Nothing } from '../../components/Loading';
+import { Section } from '../../components/Section';
 import { dateTime, groupDecimal, money } from '../../format';
 import { useI18n } from '../../i18n/i18n';
 import { usePaged } from './paged';
@@ -20,12 +21,12 @@ export function Settlements({
   const { items, next, loading, error, more } = usePaged(first, merchantId, 'settlements');
 
   return (
-    <Card title={<h2 className="card-title">{t('settlements.title')}</h2>}>
+    <Section title={t('settlements.title')}>
       <Table<Settlement>
         size="small"
         rowKey="id"
         dataSource={items}
-        pagination={false}
+        pagination={{ pageSize: 10, hideOnSinglePage: true, showSizeChanger: false }}
         scroll={{ x: 'max-content' }}
         locale={{ emptyText: <Nothing text={t('settlements.empty')} /> }}
         columns={[
@@ -105,6 +106,6 @@ export function Settlements({
           {t('action.loadMore')}
         </Button>
       )}
-    </Card>
+    </Section>
   );
 }
