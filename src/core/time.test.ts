@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { at } from '../test-support/core.js';
 import {
@@ -5,6 +6,7 @@ import {
   compareQuarters,
   dateOf,
   formatInstant,
+  formatInstantTemporal,
   instantProblem,
   monthOf,
   nextQuarter,
@@ -139,5 +141,14 @@ describe('instants in data carry an offset (SPEC §3)', () => {
     ['2024-08-15T02:00:00.250Z', '2024-08-15T10:00:00.250+08:00'],
   ])('prints %s in Shanghai time as %s', (text, expected) => {
     expect(formatInstant(at(text))).toBe(expected);
+  });
+
+  it('prints every instant as Temporal does, from 1900 to 2100, to the millisecond', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -2_208_988_800_000, max: 4_102_444_800_000 }), (ms) => {
+        expect(formatInstant(ms)).toBe(formatInstantTemporal(ms));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });

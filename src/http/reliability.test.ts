@@ -4,7 +4,7 @@ import { parseInstant } from '../core/time.js';
 import type { Db } from '../store/db.js';
 import { openPostgres } from '../store/postgres.js';
 import { fixedClock, openTestApp, type TestApp } from '../test-support/http.js';
-import { FIXTURE, loadFixture } from '../test-support/http-fixture.js';
+import { FIXTURE } from '../test-support/http-fixture.js';
 import { Scheduler } from './scheduler.js';
 
 /**

@@ -182,12 +182,20 @@ export async function listFees(
   limit: number,
 ) {
   const cursor = decodeCursor(after, 2);
-  const rows = await db.query<FeeRow>(
-    `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id
-     WHERE f.merchant_id = $1 AND ($2::timestamptz IS NULL OR (f.cleared_at, f.order_id) < ($2, $3))
-     ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $4`,
-    [merchantId, cursor?.[0] ?? null, cursor?.[1] ?? '', limit + 1],
-  );
+  // Two statements rather than one with "$2 IS NULL OR …", so that each
+  // walks the (merchant_id, cleared_at) index.
+  const rows = cursor
+    ? await db.query<FeeRow>(
+        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id
+         WHERE f.merchant_id = $1 AND (f.cleared_at, f.order_id) < ($2::timestamptz, $3::text)
+         ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $4`,
+        [merchantId, cursor[0], cursor[1], limit + 1],
+      )
+    : await db.query<FeeRow>(
+        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id
+         WHERE f.merchant_id = $1 ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $2`,
+        [merchantId, limit + 1],
+      );
   return page(rows, limit, feeView, (row) => [
     new Date(fromPg(row.cleared_at)).toISOString(),
     row.order_id,
@@ -241,14 +249,20 @@ export async function listSettlements(
   limit: number,
 ) {
   const cursor = decodeCursor(after, 2);
-  const rows = await db.query<SettlementRow>(
-    `SELECT s.id, s.merchant_id, s.currency, s.amount, s.base_rate, s.account, s.at,
-            r.level, r.pips, r.effective_rate, r.subsidy_cny, r.reason
-     FROM settlements s LEFT JOIN settlement_results r ON r.settlement_id = s.id
-     WHERE s.merchant_id = $1 AND ($2::timestamptz IS NULL OR (s.at, s.id) < ($2, $3))
-     ORDER BY s.at DESC, s.id DESC LIMIT $4`,
-    [merchantId, cursor?.[0] ?? null, cursor?.[1] ?? '', limit + 1],
-  );
+  const columns = `s.id, s.merchant_id, s.currency, s.amount, s.base_rate, s.account, s.at,
+    r.level, r.pips, r.effective_rate, r.subsidy_cny, r.reason`;
+  const from = 'settlements s LEFT JOIN settlement_results r ON r.settlement_id = s.id';
+  const rows = cursor
+    ? await db.query<SettlementRow>(
+        `SELECT ${columns} FROM ${from}
+         WHERE s.merchant_id = $1 AND (s.at, s.id) < ($2::timestamptz, $3::text)
+         ORDER BY s.at DESC, s.id DESC LIMIT $4`,
+        [merchantId, cursor[0], cursor[1], limit + 1],
+      )
+    : await db.query<SettlementRow>(
+        `SELECT ${columns} FROM ${from} WHERE s.merchant_id = $1 ORDER BY s.at DESC, s.id DESC LIMIT $2`,
+        [merchantId, limit + 1],
+      );
   return page(rows, limit, settlementView, (row) => [
     new Date(fromPg(row.at)).toISOString(),
     row.id,

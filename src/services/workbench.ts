@@ -20,15 +20,9 @@ import {
   quarterStart,
 } from '../core/time.js';
 import type { Queryable } from '../store/db.js';
-import { toPg } from '../store/rows.js';
-import { loadAssessments, loadMerchants } from './load.js';
-import {
-  type CouponView,
-  couponBalanceCny,
-  listFees,
-  listSettlements,
-  readCoupons,
-} from './merchant-views.js';
+import { fromPg, fromPgNullable, toPg } from '../store/rows.js';
+import { loadAssessments } from './load.js';
+import { couponBalanceCny, listFees, listSettlements, readCoupons } from './merchant-views.js';
 import { assessmentCalendar } from './run.js';
 
 /**
@@ -170,8 +164,51 @@ function programmeOf(
 
 interface QuarterAmount {
   service: string;
+  status: string | null;
   amount_usd: string;
   order_count: number | string;
+}
+
+interface MerchantRow {
+  id: string;
+  fx_rating: string;
+  flags: { from: string; to: string | null }[];
+  changes: { at: string; rating: string }[];
+}
+
+/** The merchant with its flags and rating changes, in one statement. */
+async function loadMerchant(db: Queryable, id: string): Promise<Merchant | undefined> {
+  const rows = await db.query<MerchantRow>(
+    `SELECT m.id, m.fx_rating,
+       COALESCE((SELECT json_agg(json_build_object('from', f.from_at, 'to', f.to_at) ORDER BY f.from_at)
+                 FROM risk_flags f WHERE f.merchant_id = m.id), '[]') AS flags,
+       COALESCE((SELECT json_agg(json_build_object('at', c.at, 'rating', c.rating) ORDER BY c.at)
+                 FROM fx_rating_changes c WHERE c.merchant_id = m.id), '[]') AS changes
+     FROM merchants m WHERE m.id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    fxRating: row.fx_rating,
+    riskFlags: row.flags.map((f) => ({ from: fromPg(f.from), to: fromPgNullable(f.to) })),
+    fxRatingChanges: row.changes.map((c) => ({ at: fromPg(c.at), rating: c.rating })),
+  };
+}
+
+/**
+ * This quarter so far, by service and by the status each order had reached
+ * by `at`: the caller leaves out the statuses its programme excludes (D13).
+ */
+async function quarterSoFar(db: Queryable, merchantId: string, quarter: string, at: Instant) {
+  return db.query<QuarterAmount>(
+    `SELECT o.service, e.status, SUM(o.amount_usd)::text AS amount_usd, COUNT(*) AS order_count
+     FROM orders o LEFT JOIN order_events e ON e.order_id = o.id AND e.at <= $3
+     WHERE o.merchant_id = $1 AND o.cleared_at >= $2 AND o.cleared_at <= $3
+     GROUP BY o.service, e.status`,
+    [merchantId, toPg(quarterStart(quarter)), toPg(at)],
+  );
 }
 
 export async function workbench(
@@ -180,33 +217,35 @@ export async function workbench(
   merchantId: string,
   at: Instant,
 ) {
-  const merchant = (await loadMerchants(db, [merchantId])).get(merchantId);
+  const quarter = quarterOf(at);
+  // Independent reads: on PostgreSQL they go out on several connections at once.
+  const [merchant, history, amounts, coupons, fees, settlements] = await Promise.all([
+    loadMerchant(db, merchantId),
+    loadAssessments(db, [merchantId]),
+    quarterSoFar(db, merchantId, quarter, at),
+    readCoupons(db, { merchantId }, false),
+    listFees(db, merchantId, undefined, RECENT),
+    listSettlements(db, merchantId, undefined, RECENT),
+  ]);
   if (!merchant) throw new LadderError('NOT_FOUND', `no merchant ${merchantId}`);
   const rulebook = versionInForce(rulebooks, at);
   const calendar = assessmentCalendar(rulebooks);
-  const history = await loadAssessments(db, [merchantId]);
-  const quarter = quarterOf(at);
 
   const services = new Set<string>(rulebook ? [...rulebook.programmes.keys()] : []);
   for (const key of history.keys()) services.add(key.slice(key.indexOf('|') + 1));
 
-  // This quarter so far, counted as the assessment counts (SPEC §4, D13): an
-  // order that has already left `cleared` for an excluded status is no trade.
-  const amounts = await db.query<QuarterAmount>(
-    `SELECT o.service, SUM(o.amount_usd)::text AS amount_usd, COUNT(*) AS order_count
-     FROM orders o
-     LEFT JOIN order_events e ON e.order_id = o.id AND e.at <= $3
-       AND e.status IN (SELECT jsonb_array_elements_text($4::jsonb -> o.service))
-     WHERE o.merchant_id = $1 AND o.cleared_at >= $2 AND o.cleared_at <= $3 AND e.order_id IS NULL
-     GROUP BY o.service`,
-    [
-      merchantId,
-      toPg(quarterStart(quarter)),
-      toPg(at),
-      JSON.stringify(excludedByService(rulebooks, calendar, quarter)),
-    ],
-  );
-  const amountOf = new Map(amounts.map((row) => [row.service, row]));
+  // Counted as the assessment counts (SPEC §4, D13): an order that has
+  // already left `cleared` for an excluded status is no trade.
+  const excluded = excludedByService(rulebooks, calendar, quarter);
+  const amountOf = new Map<string, { amountUsd: Dec; orderCount: number }>();
+  for (const row of amounts) {
+    if (row.status !== null && (excluded[row.service] ?? []).includes(row.status)) continue;
+    const sofar = amountOf.get(row.service) ?? { amountUsd: ZERO, orderCount: 0 };
+    amountOf.set(row.service, {
+      amountUsd: sofar.amountUsd.plus(dec(row.amount_usd)),
+      orderCount: sofar.orderCount + Number(row.order_count),
+    });
+  }
 
   const views: (ServiceView & { rank: number })[] = [];
   for (const service of services) {
@@ -230,7 +269,7 @@ export async function workbench(
       compareQuarters(quarter, window.lastQuarter) <= 0;
 
     const so = amountOf.get(service);
-    const soFar = dec(so?.amount_usd ?? '0');
+    const soFar = so?.amountUsd ?? ZERO;
     const reaches = levelFor(quarterProgramme, soFar);
     const next = quarterProgramme.levels.find((l) => l.fromUsd.gt(soFar));
 
@@ -283,7 +322,7 @@ export async function workbench(
         quarter,
         assessedAt: due ? formatInstant(due.at) : null,
         clearedAmountUsd: formatAmount(soFar),
-        orderCount: Number(so?.order_count ?? 0),
+        orderCount: so?.orderCount ?? 0,
         reachesLevel: reaches.name,
         nextLevel: next?.name ?? null,
         nextLevelThresholdUsd: next ? formatAmount(next.fromUsd) : null,
@@ -296,9 +335,6 @@ export async function workbench(
   }
   views.sort((a, b) => b.rank - a.rank || (a.service < b.service ? -1 : 1));
 
-  const coupons: CouponView[] = await readCoupons(db, { merchantId }, false);
-  const fees = await listFees(db, merchantId, undefined, RECENT);
-  const settlements = await listSettlements(db, merchantId, undefined, RECENT);
   return {
     merchantId,
     at: formatInstant(at),

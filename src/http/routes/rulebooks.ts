@@ -25,7 +25,7 @@ const version = z.strictObject({
 });
 
 export const rulebookRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.ladder;
+  const { db, rulebooks } = app.ladder;
 
   app.get(
     '/v1/rulebooks',
@@ -67,6 +67,7 @@ export const rulebookRoutes: FastifyPluginAsyncZod = async (app) => {
           'SELECT count(*) AS n FROM rulebook_versions',
         );
         const rulebook = await publishRulebook(tx, request.body);
+        rulebooks.invalidate();
         const after = await tx.query<{ n: number | string }>(
           'SELECT count(*) AS n FROM rulebook_versions',
         );
