@@ -15,7 +15,16 @@ import {
 } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { api, path, withQuery } from '../api/client';
 import type { Assessment, CalendarEntry, LateOrder, Page, ProgrammeReport } from '../api/types';
 import { Amount } from '../components/Amount';
@@ -70,7 +79,11 @@ function LevelChart({
             name={t('assess.merchants')}
             radius={[4, 4, 0, 0]}
             fill={LEVEL_COLORS[2]}
-          />
+          >
+            {data.map((d, index) => (
+              <Cell key={d.level} fill={LEVEL_COLORS[index % LEVEL_COLORS.length]} />
+            ))}
+          </Bar>
         </BarChart>
       </ResponsiveContainer>
       <figcaption className="sr-only">{summary}</figcaption>
@@ -92,7 +105,7 @@ function PagedTable<T extends object>({
   const { t } = useI18n();
   const [after, setAfter] = useState<string | null>(null);
   const [history, setHistory] = useState<string[]>([]);
-  const page = useApi<Page<T>>(withQuery(url, { after, limit: 20 }));
+  const page = useApi<Page<T>>(withQuery(url, { after, limit: 10 }));
   if (page.error !== null) return <ErrorNotice error={page.error} onRetry={page.reload} />;
   return (
     <>

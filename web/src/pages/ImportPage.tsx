@@ -187,7 +187,7 @@ export function ImportPage() {
           >
             <Progress
               percent={percent}
-              status={running ? 'active' : rejected.length > 0 ? 'exception' : 'success'}
+              status={running ? 'active' : rejected.length > 0 ? 'normal' : 'success'}
               aria-hidden="true"
             />
             <Typography.Text type="secondary" aria-live="polite" data-testid="import-status">
