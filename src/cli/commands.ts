@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { LadderError } from '../core/errors.js';
 import { groupThousands } from '../core/money.js';
-import { formatInstant, instantProblem, parseInstant } from '../core/time.js';
+import { formatInstant, instantProblem, isQuarter, parseInstant } from '../core/time.js';
 import { checkGenerateOptions, type GenerateOptions, writeDataset } from '../generate/generate.js';
 import {
   type AmountExplanation,
@@ -16,7 +16,7 @@ import { type ProgrammeReport, programmeReport } from '../services/programme-rep
 import { runUntil } from '../services/run.js';
 import type { Db } from '../store/db.js';
 import { progressReporter } from './progress.js';
-import { type StoreFlags, withStore } from './store-options.js';
+import { type StoreFlags, withExistingStore, withStore } from './store-options.js';
 import { renderTable } from './table.js';
 
 export function parseUntil(text: string): number {
@@ -65,7 +65,14 @@ export async function generateCommand(flags: GenerateFlags): Promise<void> {
   try {
     checkGenerateOptions(options);
   } catch (err) {
-    throw new LadderError('INVALID_INPUT', (err as Error).message);
+    // The generator names its options; the user typed flags.
+    const message = (err as Error).message
+      .replace(/\bfirstQuarter\b/g, '--from')
+      .replace(/\blastQuarter\b/g, '--to')
+      .replace(/\bordersTarget\b/g, '--orders')
+      .replace(/^merchants\b/, '--merchants')
+      .replace(/^seed\b/, '--seed');
+    throw new LadderError('INVALID_INPUT', message);
   }
   const progress = progressReporter('generate');
   const summary = await writeDataset(flags.out, options, (done, total) =>
@@ -128,7 +135,7 @@ export async function importInto(
 
 export async function runCommand(flags: StoreFlags & { until: string }): Promise<void> {
   const until = parseUntil(flags.until);
-  await withStore(flags, async (db) => {
+  await withExistingStore(flags, async (db) => {
     const summary = await runUntil(db, until);
     printRunSummary(summary, until);
   });
@@ -150,7 +157,7 @@ export function printRunSummary(
 }
 
 export async function reportCommand(flags: StoreFlags & { format: string }): Promise<void> {
-  await withStore(flags, async (db) =>
+  await withExistingStore(flags, async (db) =>
     process.stdout.write(renderReport(await programmeReport(db), flags.format)),
   );
 }
@@ -244,12 +251,26 @@ export function renderReport(report: ProgrammeReport, format: string): string {
   ].join('\n');
 }
 
+function quarterArg(text: string): void {
+  if (!isQuarter(text)) {
+    throw new LadderError('INVALID_INPUT', 'QUARTER must be a quarter such as 2024-Q3', [
+      { path: 'QUARTER', message: 'must be a quarter such as 2024-Q3', value: text },
+    ]);
+  }
+}
+
 export async function explainCommand(
   kind: string,
   args: string[],
   flags: StoreFlags & { service: string; lang: string },
 ): Promise<void> {
-  await withStore(flags, async (db) => {
+  const LANGS = ['zh-CN', 'en', 'both', 'json'];
+  if (!LANGS.includes(flags.lang)) {
+    throw new LadderError('INVALID_INPUT', `--lang must be one of ${LANGS.join(', ')}`, [
+      { path: '--lang', message: `must be one of ${LANGS.join(', ')}`, value: flags.lang },
+    ]);
+  }
+  await withExistingStore(flags, async (db) => {
     let found: AmountExplanation;
     const [first = '', second = ''] = args;
     const need = (n: number, usage: string) => {
@@ -266,10 +287,12 @@ export async function explainCommand(
         break;
       case 'level':
         need(2, 'level MERCHANT_ID QUARTER');
+        quarterArg(second);
         found = await explainLevel(db, first, second, flags.service);
         break;
       case 'rebate':
         need(2, 'rebate MERCHANT_ID QUARTER');
+        quarterArg(second);
         found = await explainRebate(db, first, second, flags.service);
         break;
       default:

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { openPgliteMemory } from '../store/pglite.js';
 import {
@@ -10,16 +11,32 @@ import {
 import { demoCommand } from './demo.js';
 import { reportFailure } from './errors.js';
 import { replayCommand } from './replay.js';
-import { serveCommand, tokenCreateCommand } from './serve.js';
 import { rulebookCommands } from './rulebook.js';
+import { serveCommand, tokenCreateCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { withStoreOption } from './store-options.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 const program = new Command();
 program
   .name('ladder')
-  .description('Runs the 3+N tiered-benefits programme: levels, fees, jump rebates, coupons, FX subsidies.')
-  .showHelpAfterError();
+  .description(
+    'Runs the 3+N tiered-benefits programme: levels, fees, jump rebates, coupons, FX subsidies.',
+  )
+  .version(VERSION, '-V, --version')
+  .showHelpAfterError()
+  // A usage mistake is bad input like any other: exit code 2. Help and version exit 0.
+  .exitOverride((err) => {
+    const ok = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(
+      err.code,
+    );
+    process.exit(ok ? 0 : 2);
+  });
 
 program
   .command('replay')
@@ -41,7 +58,9 @@ program
 withStoreOption(
   program
     .command('import')
-    .description('load the CSV files of a directory into the store; the same files twice change nothing')
+    .description(
+      'load the CSV files of a directory into the store; the same files twice change nothing',
+    )
     .argument('<dir>', 'directory with merchants.csv, orders.csv, …')
     .option('--skip-bad', 'apply the good rows and write the bad ones to --rejected')
     .option('--rejected <file>', 'where --skip-bad lists the rows it left out', 'rejected.csv'),
@@ -50,14 +69,21 @@ withStoreOption(
 withStoreOption(
   program
     .command('run')
-    .description('run every assessment, fee, charge and settlement due by an instant, each exactly once')
-    .requiredOption('--until <instant>', 'ISO 8601 instant with offset, or a date (00:00 Asia/Shanghai)'),
+    .description(
+      'run every assessment, fee, charge and settlement due by an instant, each exactly once',
+    )
+    .requiredOption(
+      '--until <instant>',
+      'ISO 8601 instant with offset, or a date (00:00 Asia/Shanghai)',
+    ),
 ).action(runCommand);
 
 withStoreOption(
   program
     .command('report')
-    .description('the programme report: levels, jumps, fees against the standard fee, subsidies, coupons')
+    .description(
+      'the programme report: levels, jumps, fees against the standard fee, subsidies, coupons',
+    )
     .option('--format <format>', 'table, json or csv', 'table'),
 ).action(reportCommand);
 
@@ -65,7 +91,10 @@ withStoreOption(
   program
     .command('explain')
     .description('why an amount is what it is, in Chinese and English')
-    .argument('<kind>', 'fee ORDER_ID | rebate MERCHANT_ID QUARTER | subsidy SETTLEMENT_ID | level MERCHANT_ID QUARTER')
+    .argument(
+      '<kind>',
+      'fee ORDER_ID | rebate MERCHANT_ID QUARTER | subsidy SETTLEMENT_ID | level MERCHANT_ID QUARTER',
+    )
     .argument('<ids...>')
     .option('--service <service>', 'programme of a level or rebate', '3+N')
     .option('--lang <lang>', 'zh-CN, en, both or json', 'both'),
@@ -83,9 +112,14 @@ withStoreOption(
 withStoreOption(
   program
     .command('simulate')
-    .description('run the stored history through a draft rulebook beside the published one; writes nothing')
+    .description(
+      'run the stored history through a draft rulebook beside the published one; writes nothing',
+    )
     .requiredOption('--draft <file>', 'draft rulebook JSON (start from `ladder rulebook show`)')
-    .option('--base <version>', 'published version to compare with, e.g. 3n-2024-07@1 (default: all)')
+    .option(
+      '--base <version>',
+      'published version to compare with, e.g. 3n-2024-07@1 (default: all)',
+    )
     .requiredOption('--from <quarter>', 'first quarter, e.g. 2024-Q2')
     .requiredOption('--to <quarter>', 'last quarter, e.g. 2025-Q1')
     .option('--format <format>', 'table, json, csv or xlsx', 'table')
@@ -98,7 +132,8 @@ withStoreOption(
     .command('serve')
     .description('serve the HTTP API (docs/api.md), run assessments on time and deliver webhooks')
     .option('--port <port>', 'TCP port', '8080')
-    .option('--host <host>', 'address to bind', '127.0.0.1'),
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--no-scheduler', 'run nothing by the clock; runs only by POST /v1/assessments/run'),
 ).action(serveCommand);
 
 withStoreOption(

@@ -10,7 +10,7 @@ import {
   publishRulebook,
   shippedRulebook,
 } from '../services/rulebooks.js';
-import { type StoreFlags, withStore, withStoreOption } from './store-options.js';
+import { type StoreFlags, withExistingStore, withStore, withStoreOption } from './store-options.js';
 
 async function readJson(file: string): Promise<unknown> {
   try {
@@ -54,7 +54,7 @@ export function rulebookCommands(program: Command): void {
         'print the latest published version of the store (the starting point of a draft to simulate)',
       ),
   ).action(async (flags: StoreFlags) => {
-    await withStore(flags, async (db) => {
+    await withExistingStore(flags, async (db) => {
       const versions = await loadRulebooks(db);
       const latest = versions[versions.length - 1];
       if (!latest) throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no published rulebook');
@@ -65,7 +65,7 @@ export function rulebookCommands(program: Command): void {
   withStoreOption(
     rulebook.command('list').description('the versions published in the store'),
   ).action(async (flags: StoreFlags) => {
-    await withStore(flags, async (db) => {
+    await withExistingStore(flags, async (db) => {
       for (const v of await loadRulebooks(db)) {
         process.stdout.write(
           `${v.key}\teffective ${formatInstant(v.effectiveFrom)}\t${v.document.title ?? ''}\n`,

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { LadderError } from '../core/errors.js';
 import { groupThousands } from '../core/money.js';
 import { type SimulationResult, simulate } from '../services/simulate.js';
-import { type StoreFlags, withStore } from './store-options.js';
+import { type StoreFlags, withExistingStore } from './store-options.js';
 import { renderTable } from './table.js';
 
 export interface SimulateFlags extends StoreFlags {
@@ -40,7 +40,7 @@ export async function simulateCommand(flags: SimulateFlags): Promise<void> {
       [{ path: '--draft', message: 'is not a readable JSON file', value: flags.draft }],
     );
   }
-  const result = await withStore(flags, (db) =>
+  const result = await withExistingStore(flags, (db) =>
     simulate(db, {
       draft,
       from: flags.from,

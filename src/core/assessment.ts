@@ -140,6 +140,7 @@ export function jumpRebate(input: JumpInput): JumpRebate | null {
       held.amountUsd,
       programme,
       input.rulebookKey,
+      previous === undefined,
     ),
   };
 }
@@ -180,6 +181,7 @@ function explainRebate(
   heldAmountUsd: Dec,
   programme: Programme,
   rulebookKey: string,
+  newcomer: boolean,
 ): Explanation {
   const rate = programme.jumpCnyPerUsd.toFixed();
   const now = groupThousands(formatAmount(currentAmountUsd));
@@ -190,6 +192,10 @@ function explainRebate(
     ? '; suppressed: the merchant is risk-flagged'
     : ', paid as one coupon';
   const suffixZh = suppressed ? '；因命中平台风险条件不予发放' : '，以等额补贴券发放';
+  const heldEn = newcomer
+    ? ` No assessment of the quarter before: taken to have held ${rebate.fromLevel} with 0 USD.`
+    : '';
+  const heldZh = newcomer ? `上季度无等级记录，视为 ${rebate.fromLevel}、通关金额 0 美元。` : '';
   return {
     rulebook: rulebookKey,
     inputs: {
@@ -202,9 +208,9 @@ function explainRebate(
     },
     en:
       `${rebate.fromLevel} → ${rebate.toLevel}: (${now} − ${before}) USD × ${rate} CNY = ` +
-      `${cny} CNY${suffixEn}.`,
+      `${cny} CNY${suffixEn}.${heldEn}`,
     zh:
       `${rebate.fromLevel} → ${rebate.toLevel} 跃迁：（${now} − ${before}）美元 × ${rate} 元 = ` +
-      `${cny} 元${suffixZh}。`,
+      `${cny} 元${suffixZh}。${heldZh}`,
   };
 }

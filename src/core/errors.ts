@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, title: 'The request body must be JSON' },
   NOT_READY: { httpStatus: 503, title: 'The server cannot serve yet' },
   INTERNAL: { httpStatus: 500, title: 'Internal error' },
+  STORE_IN_USE: { httpStatus: 409, title: 'The embedded store is in use by another process' },
+  NO_STORE: { httpStatus: 404, title: 'There is no store at that place' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

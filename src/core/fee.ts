@@ -189,7 +189,7 @@ export function quoteFee(input: FeeInput): FeeOutcome {
  */
 export function explainFeeQuote(
   quote: FeeQuote,
-  order: Pick<Order, 'id' | 'amountUsd'>,
+  order: Pick<Order, 'id' | 'amountUsd'> & { readonly clearedAt?: number },
   rulebookKey: string,
 ): Explanation {
   const usd = groupThousands(formatAmount(order.amountUsd));
@@ -199,8 +199,8 @@ export function explainFeeQuote(
     `${usd} USD × ${formatRate(quote.usdCny)} × ${formatPercent(quote.baseRate)} × ` +
     `${formatPercent(quote.discount)} = ${product}`;
   const formulaZh = formula.replace(' USD', ' 美元');
-  const who = quote.band === 'risk' ? `standard fee (risk flag)` : quote.level;
-  const whoZh = quote.band === 'risk' ? '标准费率（命中风险条件）' : quote.level;
+  const who = quote.band === 'risk' ? `standard fee (${quote.level}, risk-flagged)` : quote.level;
+  const whoZh = quote.band === 'risk' ? `标准费率（${quote.level}，命中风险条件）` : quote.level;
 
   let en: string;
   let zh: string;
@@ -219,6 +219,12 @@ export function explainFeeQuote(
   const vatPct = formatPercent(quote.vatRate);
   en += `; VAT ${vatPct} ${vat} CNY, ${gross} CNY with VAT.`;
   zh += `；增值税 ${vatPct} ${vat} 元，含税 ${gross} 元。`;
+  if (quote.usdCnySource === 'monthly') {
+    const month = order.clearedAt === undefined ? '' : ` for ${monthOf(order.clearedAt)}`;
+    const monthZh = order.clearedAt === undefined ? '' : `${monthOf(order.clearedAt)} `;
+    en += ` The rate is customs' monthly rate${month}: the order carries none.`;
+    zh += `汇率取${monthZh}海关月度计征汇率（订单未带汇率）。`;
+  }
 
   return {
     rulebook: rulebookKey,

@@ -1,3 +1,4 @@
+import './zod-messages.js';
 import { z } from 'zod';
 import {
   type Charge,
@@ -20,7 +21,7 @@ import { instantProblem, parseInstant } from './time.js';
 
 const id = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 const positiveDecimal = z.string().refine(isPositiveDecimal, {
-  message: 'must be a decimal string greater than 0, such as "1200.50"',
+  message: 'must be a decimal string greater than 0, such as "1200.50" or "7.1000"',
 });
 export const instantText = z.string().superRefine((text, ctx) => {
   const problem = instantProblem(text);

@@ -11,7 +11,7 @@ import {
   ZERO,
 } from './money.js';
 import type { Rulebook } from './rulebook/rulebook.js';
-import { parseInstant } from './time.js';
+import { dateOf, parseInstant } from './time.js';
 
 export const SUBSIDY_REASONS = [
   'level',
@@ -84,8 +84,14 @@ export function settleFx(input: {
       subsidyCny,
       reason,
       rulebook.key,
+      windowText(rules.from, rules.until),
     ),
   };
+}
+
+/** `2024-07-08 … 2025-03-31`: the window with its last day included, as the announcement says it. */
+function windowText(from: string, until: string): string {
+  return `${dateOf(parseInstant(from))} … ${dateOf(parseInstant(until) - 1)}`;
 }
 
 const REASON_TEXT: Record<SubsidyReason, { en: string; zh: string }> = {
@@ -105,6 +111,7 @@ function explainSettlement(
   subsidyCny: Dec,
   reason: SubsidyReason | null,
   rulebookKey: string,
+  window: string,
 ): Explanation {
   const amount = groupThousands(formatAmount(settlement.amount));
   const inputs = {
@@ -119,8 +126,12 @@ function explainSettlement(
     return {
       rulebook: rulebookKey,
       inputs,
-      en: `No FX subsidy at ${level}: ${REASON_TEXT[reason].en}; rate stays ${formatRate(effectiveRate)}.`,
-      zh: `${level} 无结汇补贴：${REASON_TEXT[reason].zh}；汇率仍为 ${formatRate(effectiveRate)}。`,
+      en:
+        `No FX subsidy at ${level}: ${REASON_TEXT[reason].en}` +
+        `${reason === 'window' ? ` (${window})` : ''}; rate stays ${formatRate(effectiveRate)}.`,
+      zh:
+        `${level} 无结汇补贴：${REASON_TEXT[reason].zh}` +
+        `${reason === 'window' ? `（${window}）` : ''}；汇率仍为 ${formatRate(effectiveRate)}。`,
     };
   }
   const cny = groupThousands(formatFen(subsidyCny));

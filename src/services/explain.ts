@@ -2,7 +2,7 @@ import { LadderError } from '../core/errors.js';
 import type { Explanation } from '../core/explanation.js';
 import { explainFeeQuote, type FeeQuote } from '../core/fee.js';
 import { dec } from '../core/money.js';
-import { formatInstant } from '../core/time.js';
+import { dateOf, formatInstant, monthOf, previousQuarter } from '../core/time.js';
 import type { Queryable } from '../store/db.js';
 import { fromPg } from '../store/rows.js';
 
@@ -43,6 +43,8 @@ interface FeeRow {
   rulebook: string | null;
   reversed_at: string | null;
   amount_usd: string;
+  cleared_at: string;
+  service: string;
 }
 
 /** The fee's sentence, rebuilt from the inputs and steps the store kept with it. */
@@ -69,15 +71,26 @@ function feeSentence(orderId: string, row: FeeRow): Explanation | null {
       grossCny: dec(row.gross_cny),
       monthOrderIndex: b.monthOrderIndex,
     },
-    { id: orderId, amountUsd: dec(row.amount_usd) },
+    { id: orderId, amountUsd: dec(row.amount_usd), clearedAt: fromPg(row.cleared_at) },
     row.rulebook ?? '-',
   );
+}
+
+/** The reason a fee could not be computed, in Chinese, from the facts the row keeps. */
+function errorZh(row: FeeRow): string {
+  const clearedAt = fromPg(row.cleared_at);
+  const rulebook = row.rulebook ? `规则 ${row.rulebook} ` : '';
+  if (row.error_code === 'NO_FX_RATE') {
+    return `订单未带美元兑人民币汇率，${rulebook}也没有 ${monthOf(clearedAt)} 的海关月度计征汇率`;
+  }
+  return `${rulebook}没有适用于 ${dateOf(clearedAt)} 通关的 ${row.service} 订单的基础服务费规则`;
 }
 
 export async function explainFee(db: Queryable, orderId: string): Promise<AmountExplanation> {
   const rows = await db.query<FeeRow>(
     `SELECT f.merchant_id, f.status, f.level, f.net_cny, f.vat_cny, f.gross_cny, f.breakdown,
-            f.error_code, f.error_message, f.rulebook, f.reversed_at, o.amount_usd
+            f.error_code, f.error_message, f.rulebook, f.reversed_at, o.amount_usd,
+            o.cleared_at, o.service
      FROM fees f JOIN orders o ON o.id = f.order_id WHERE f.order_id = $1`,
     [orderId],
   );
@@ -91,7 +104,7 @@ export async function explainFee(db: Queryable, orderId: string): Promise<Amount
       rulebook: row.rulebook ?? '-',
       inputs: { orderId, code: row.error_code ?? '' },
       en: `No fee: ${row.error_code}: ${row.error_message}.`,
-      zh: `无法计算基础服务费（${row.error_code}）：${row.error_message}。`,
+      zh: `无法计算基础服务费（${row.error_code}）：${errorZh(row)}。`,
     };
   }
   if (row.status === 'reversed' && row.reversed_at) {
@@ -137,7 +150,7 @@ export async function explainRebate(
     [merchantId, quarter, service],
   );
   const row = rows[0];
-  if (!row) throw missing(`${service} jump rebate for ${merchantId} in ${quarter}`);
+  if (!row) return noJump(db, merchantId, quarter, service);
   return {
     kind: 'rebate',
     subject: `${merchantId} ${service} ${quarter}`,
@@ -161,5 +174,32 @@ export async function explainSubsidy(
     subject: settlementId,
     merchantId: row.merchant_id,
     ...row.explanation,
+  };
+}
+
+/** A merchant assessed in the quarter without a jump: say so, with both levels. */
+async function noJump(
+  db: Queryable,
+  merchantId: string,
+  quarter: string,
+  service: string,
+): Promise<AmountExplanation> {
+  const rows = await db.query<{ quarter: string; level: string; rulebook: string }>(
+    `SELECT quarter, level, rulebook FROM assessments
+     WHERE merchant_id = $1 AND service = $2 AND quarter IN ($3, $4)`,
+    [merchantId, service, quarter, previousQuarter(quarter)],
+  );
+  const now = rows.find((r) => r.quarter === quarter);
+  if (!now) throw missing(`${service} assessment for ${merchantId} in ${quarter}`);
+  const before = rows.find((r) => r.quarter !== quarter);
+  const from = before ? `${before.level} → ${now.level}` : `${now.level}`;
+  return {
+    kind: 'rebate',
+    subject: `${merchantId} ${service} ${quarter}`,
+    merchantId,
+    rulebook: now.rulebook,
+    inputs: { merchantId, quarter, level: now.level, previousLevel: before?.level ?? '' },
+    en: `No jump rebate for ${quarter}: ${from} is not a climb, so nothing is paid.`,
+    zh: `${quarter} 无跃迁返利：${from}，等级未上升，不发放补贴券。`,
   };
 }

@@ -161,7 +161,7 @@ export async function importDirectory(
       result.files.push(summary);
     }
     if (!options.skipBad && result.rejected.length > 0) {
-      const count = result.rejected.length;
+      const count = new Set(result.rejected.map((issue) => issue.path.split(' ')[0])).size;
       throw new LadderError(
         commonCode(result.rejected),
         `${count} bad row(s); nothing was imported`,

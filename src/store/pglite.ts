@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, types } from '@electric-sql/pglite';
+import { LadderError } from '../core/errors.js';
 import type { Db, Queryable } from './db.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 
@@ -41,11 +42,67 @@ const SESSION_SETTINGS = "SET TIME ZONE 'UTC'";
 /** A data directory on disk (`--data DIR`), created and migrated on first use. */
 export async function openPgliteDir(dataDir: string): Promise<Db> {
   await mkdir(dataDir, { recursive: true });
-  const pg = await PGlite.create({ dataDir, parsers: PARSERS });
-  await pg.exec(SESSION_SETTINGS);
-  const db = asDb(pg);
-  await migrate(db);
-  return db;
+  const release = lockDataDir(dataDir);
+  try {
+    const pg = await PGlite.create({ dataDir, parsers: PARSERS });
+    await pg.exec(SESSION_SETTINGS);
+    const db = asDb(pg);
+    await migrate(db);
+    return {
+      ...db,
+      async close() {
+        try {
+          await db.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/**
+ * An embedded store is one process's: a second process on the same data
+ * directory would corrupt it. A lock file holds the owner's pid; a lock left
+ * by a process that no longer runs is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'ladder.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      const release = () => rmSync(path, { force: true });
+      process.once('exit', release);
+      return () => {
+        process.off('exit', release);
+        release();
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(path, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new LadderError(
+          'STORE_IN_USE',
+          `the embedded store ${dataDir} is in use by process ${owner}; wait for it to finish, ` +
+            'stop it, or use DATABASE_URL for a PostgreSQL server that many processes can share',
+        );
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new LadderError('STORE_IN_USE', `could not lock the embedded store ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function templatePath(): string {

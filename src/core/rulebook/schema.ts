@@ -1,3 +1,4 @@
+import '../zod-messages.js';
 import { z } from 'zod';
 import { isNonNegativeDecimal, isPositiveDecimal } from '../money.js';
 import { instantProblem, isQuarter } from '../time.js';
