@@ -5,7 +5,7 @@ import { openCliStore, type StoreFlags, withStore } from './store-options.js';
 
 /** `ladder serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serveCommand(
-  flags: StoreFlags & { port: string; host: string },
+  flags: StoreFlags & { port: string; host: string; scheduler?: boolean },
 ): Promise<void> {
   const port = Number(flags.port);
   if (!/^\d+$/.test(flags.port) || port > 65_535) {
@@ -19,6 +19,9 @@ export async function serveCommand(
     host: flags.host,
     port,
     logLevel: process.env.LOG_LEVEL ?? 'info',
+    // Historic data (a demo year) is best loaded before the scheduler runs
+    // the assessments it finds due; --no-scheduler leaves runs to operators.
+    ...(flags.scheduler === false ? { scheduler: false as const } : {}),
   });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
