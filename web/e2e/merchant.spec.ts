@@ -45,6 +45,20 @@ test.describe('merchant workbench', () => {
     // The fee caps are said to be before VAT, with the VAT-inclusive figures beside them.
     await expect(page.getByTestId('fee-caps-3+N')).toContainText('不含增值税');
 
+    // The invoice of the quarter: totals as the API gives them, then the file.
+    const invoice = await api<{ totals: { grossCny: string } }>(
+      token,
+      `/v1/merchants/${id}/invoice?from=2025-01-01&to=2025-03-31&format=json`,
+    );
+    await page.getByRole('tab', { name: '发票' }).click();
+    await expect(page.getByRole('tabpanel')).toContainText(`¥${grouped(invoice.totals.grossCny)}`);
+    await page.getByRole('tabpanel').getByText('XLSX', { exact: true }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: '下载发票' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`invoice-${id}-2025-01-01-2025-03-31.xlsx`);
+
     // Each amount's explanation is one click away, in the page's language.
     await page.getByRole('tab', { name: '基础服务费明细' }).click();
     // The table shows ten rows a page: take a charged fee of the first page.
