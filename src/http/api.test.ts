@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
@@ -477,6 +478,14 @@ describe.each(STORES)('the HTTP API on $name', ({ open }) => {
         expect.arrayContaining(['id', 'merchantId', 'amountUsd', 'clearedAt']),
       );
       expect(Object.keys(doc.paths).length).toBeGreaterThan(35);
+    });
+
+    it('serves an OpenAPI document that validates against the OpenAPI 3.1 schema', async () => {
+      const doc = (await t.call('none', 'GET', '/openapi.json')).json();
+      const result = await new Validator().validate(doc);
+
+      expect(result.errors ?? []).toEqual([]);
+      expect(result.valid).toBe(true);
     });
 
     it('gives every answer a request id', async () => {
