@@ -22,6 +22,12 @@ const VERSION = (
   }
 ).version;
 
+// `ladder replay … | head` closes stdout early: that is not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('ladder')

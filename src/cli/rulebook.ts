@@ -5,6 +5,7 @@ import { rulebookJsonSchema } from '../core/rulebook/schema.js';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { formatInstant } from '../core/time.js';
 import {
+  carryMonthlyRates,
   compileOrThrow,
   loadRulebooks,
   publishRulebook,
@@ -80,12 +81,31 @@ export function rulebookCommands(program: Command): void {
       .description('publish a new rulebook version (never edits one)')
       .argument('<file>'),
   ).action(async (file: string, flags: StoreFlags) => {
-    const document = await readJson(file);
+    const draft = await readJson(file);
     await withStore(flags, async (db) => {
+      const { document, carriedMonths } = await carryMonthlyRates(db, draft);
+      if (carriedMonths.length > 0) {
+        process.stderr.write(
+          `note: the draft had no monthly USD/CNY rate for ${carriedMonths.join(', ')}; ` +
+            'carried over from the latest published version\n',
+        );
+      }
+      const before = (await loadRulebooks(db)).map((v) => v.key);
       const published = await db.transaction((tx) => publishRulebook(tx, document));
+      const verb = before.includes(published.key) ? 'already published' : 'published';
       process.stdout.write(
-        `published ${published.key}, effective from ${formatInstant(published.effectiveFrom)}\n`,
+        `${verb} ${published.key}, effective from ${formatInstant(published.effectiveFrom)}\n`,
       );
+      const runs = await db.query<{ effective_at: string }>(
+        'SELECT effective_at FROM assessment_runs WHERE effective_at >= $1 ORDER BY effective_at',
+        [new Date(published.effectiveFrom).toISOString()],
+      );
+      if (runs.length > 0) {
+        process.stderr.write(
+          `note: ${runs.length} assessment(s) already ran after ${formatInstant(published.effectiveFrom)}; ` +
+            'what was computed keeps its rulebook version, this one applies to what is computed from now on\n',
+        );
+      }
     });
   });
 

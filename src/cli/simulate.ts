@@ -49,6 +49,12 @@ export async function simulateCommand(flags: SimulateFlags): Promise<void> {
     }),
   );
 
+  if (result.carriedMonthlyRates && result.carriedMonthlyRates.length > 0) {
+    process.stderr.write(
+      `note: the draft had no monthly USD/CNY rate for ${result.carriedMonthlyRates.join(', ')}; ` +
+        'carried over from the latest published version\n',
+    );
+  }
   if (flags.format === 'xlsx') {
     await writeWorkbook(result, flags.out ?? 'simulation.xlsx');
     process.stderr.write(`wrote ${flags.out}\n`);

@@ -67,6 +67,23 @@ export async function publishRulebook(db: Queryable, document: unknown): Promise
     [doc.id, doc.version],
   );
   const stored = existing[0];
+  if (!stored) {
+    // Versions are numbered without gaps, so that "the next version" is never ambiguous.
+    const highest = await db.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM rulebook_versions WHERE id = $1',
+      [doc.id],
+    );
+    const top = highest[0]?.version;
+    if (top !== null && top !== undefined && doc.version !== Number(top) + 1) {
+      throw new LadderError('CONFLICT', `the next version of ${doc.id} is ${Number(top) + 1}`, [
+        {
+          path: 'version',
+          message: `must be ${Number(top) + 1}, the next version`,
+          value: doc.version,
+        },
+      ]);
+    }
+  }
   if (stored) {
     if (JSON.stringify(canonical(stored.document)) !== JSON.stringify(canonical(doc))) {
       throw new LadderError(
@@ -158,4 +175,34 @@ export async function publishMonthlyRates(
   };
   const published = await publishRulebook(db, next);
   return published.key;
+}
+
+/**
+ * Customs' monthly rates are facts loaded by operators, not policy: a draft
+ * made from the shipped rulebook would silently drop them. Returns the draft
+ * with every month the latest published version has and the draft lacks,
+ * and which months were carried over, so that the caller can say so.
+ */
+export async function carryMonthlyRates(
+  db: Queryable,
+  document: unknown,
+): Promise<{ document: unknown; carriedMonths: string[] }> {
+  const versions = await loadRulebooks(db);
+  const latest = versions[versions.length - 1];
+  const draft = document as { fees?: { monthlyUsdCny?: Record<string, string> } } | null;
+  const draftRates = draft?.fees?.monthlyUsdCny;
+  if (!latest || !draft || typeof draftRates !== 'object' || draftRates === null) {
+    return { document, carriedMonths: [] };
+  }
+  const published = latest.document.fees.monthlyUsdCny;
+  const carriedMonths = Object.keys(published)
+    .filter((month) => !(month in draftRates))
+    .sort();
+  if (carriedMonths.length === 0) return { document, carriedMonths };
+  const merged = { ...draftRates };
+  for (const month of carriedMonths) merged[month] = published[month] as string;
+  return {
+    document: { ...draft, fees: { ...draft.fees, monthlyUsdCny: merged } },
+    carriedMonths,
+  };
 }

@@ -10,7 +10,7 @@ import {
 } from '../core/time.js';
 import type { Db, Queryable } from '../store/db.js';
 import { toPg } from '../store/rows.js';
-import { compileOrThrow, loadRulebooks } from './rulebooks.js';
+import { carryMonthlyRates, compileOrThrow, loadRulebooks } from './rulebooks.js';
 import { assessmentCalendar, runUntil } from './run.js';
 
 /**
@@ -75,6 +75,8 @@ export interface Totals {
 }
 
 export interface SimulationResult {
+  /** Months whose customs rate the draft lacked and took from the latest published version. */
+  readonly carriedMonthlyRates?: readonly string[];
   readonly baseRulebook: string;
   readonly draftRulebook: string;
   readonly from: Quarter;
@@ -155,7 +157,8 @@ export async function simulate(db: Db, request: SimulationRequest): Promise<Simu
       { path: 'base', message: 'names no published version', value: request.base },
     ]);
   }
-  const draft = compileOrThrow(request.draft, 'draft');
+  const carried = await carryMonthlyRates(db, request.draft);
+  const draft = compileOrThrow(carried.document, 'draft');
   const rulebookId = published[0]?.document.id ?? '';
   if (draft.document.id !== rulebookId) {
     throw new LadderError('INVALID_INPUT', `the draft must be a version of ${rulebookId}`, [
@@ -191,15 +194,14 @@ export async function simulate(db: Db, request: SimulationRequest): Promise<Simu
         ],
       );
       const drafted = await runSide(scratch, request, until);
-      throw new Rollback(
-        compare(
-          request,
-          `${rulebookId}@${highestBase}`,
-          `${draft.document.id}@draft`,
-          base,
-          drafted,
-        ),
+      const result = compare(
+        request,
+        `${rulebookId}@${highestBase}`,
+        `${draft.document.id}@draft`,
+        base,
+        drafted,
       );
+      throw new Rollback({ ...result, carriedMonthlyRates: carried.carriedMonths });
     });
   } catch (err) {
     if (err instanceof Rollback) return err.result;

@@ -154,9 +154,48 @@ function crossFieldIssues(doc: RulebookDocument): FieldIssue[] {
     }
   }
 
+  const levelsOf = (service: string) =>
+    new Set((doc.programmes[service]?.levels ?? []).map((level) => level.level));
+  const unknownLevels = (names: readonly string[], service: string, path: string) => {
+    const known = levelsOf(service);
+    for (const name of names) {
+      if (!known.has(name)) {
+        issues.push({
+          path: `${path}.${name}`,
+          message: `is not a level of the ${service} programme`,
+          value: name,
+        });
+      }
+    }
+  };
+
   doc.fees.rules.forEach((rule, i) => {
-    issues.push(...feeRuleIssues(rule, `fees.rules[${i}]`));
+    const path = `fees.rules[${i}]`;
+    issues.push(...feeRuleIssues(rule, path));
+    if (rule.type === 'level-discount')
+      unknownLevels(Object.keys(rule.levels), rule.service, `${path}.levels`);
+    else unknownLevels(Object.keys(rule.levelSteps ?? {}), rule.service, `${path}.levelSteps`);
+
+    // Two rules of one service covering the same instant would make the fee depend on their order.
+    doc.fees.rules.slice(0, i).forEach((other, j) => {
+      const overlaps =
+        other.service === rule.service &&
+        parseInstant(other.from) < parseInstant(rule.until) &&
+        parseInstant(rule.from) < parseInstant(other.until);
+      if (overlaps) {
+        issues.push({
+          path: `${path}.from`,
+          message: `overlaps fees.rules[${j}] for ${rule.service}`,
+          value: rule.from,
+        });
+      }
+    });
   });
+  unknownLevels(
+    Object.keys(doc.fxSubsidy.pipsByLevel),
+    doc.fxSubsidy.service,
+    'fxSubsidy.pipsByLevel',
+  );
   if (parseInstant(doc.fxSubsidy.from) >= parseInstant(doc.fxSubsidy.until)) {
     issues.push({
       path: 'fxSubsidy.until',

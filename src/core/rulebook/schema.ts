@@ -44,17 +44,17 @@ const levelName = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'must be a short lev
 const status = z.enum(['cancelled', 'refunded', 'fraudulent', 'abnormal']);
 const service = z.string().min(1).max(16);
 
-export const levelThreshold = z.object({
+export const levelThreshold = z.strictObject({
   level: levelName,
   fromUsd: nonNegativeDecimal.describe('inclusive lower bound of the quarter amount, USD'),
 });
 
-export const programme = z.object({
+export const programme = z.strictObject({
   levels: z
     .array(levelThreshold)
     .min(1)
     .describe('D1: thresholds, lowest first; the first must start at 0'),
-  assessment: z.object({
+  assessment: z.strictObject({
     firstQuarter: quarter.describe('the quarter whose amounts the first assessment reads'),
     lastQuarter: quarter.describe('the quarter whose amounts the last assessment reads'),
     dayOfMonth: z.number().int().min(1).max(28).describe('D5: day of the next quarter'),
@@ -65,7 +65,7 @@ export const programme = z.object({
     .describe(
       'D13: an order that left `cleared` for one of these before the assessment is no trade',
     ),
-  jumpRebate: z.object({
+  jumpRebate: z.strictObject({
     firstQuarter: quarter.describe('first quarter whose assessment can pay a jump rebate'),
     lastQuarter: quarter.describe('last quarter whose assessment can pay a jump rebate'),
     cnyPerUsd: nonNegativeDecimal.describe('rebate per USD of quarter-over-quarter increase'),
@@ -75,7 +75,7 @@ export const programme = z.object({
   }),
 });
 
-const feeBand = z.object({
+const feeBand = z.strictObject({
   discount: fraction,
   minCny: nonNegativeDecimal,
   maxCny: nonNegativeDecimal,
@@ -88,19 +88,19 @@ const period = {
   baseRate: fraction.describe('basic service fee rate before discount, 0.015 = 1.5%'),
 };
 
-export const levelDiscountRule = z.object({
+export const levelDiscountRule = z.strictObject({
   type: z.literal('level-discount'),
   ...period,
   standard: feeBand.describe('D2: the undiscounted fee, also paid while risk-flagged'),
   levels: z.record(levelName, feeBand).describe('a level without a band pays the standard fee'),
 });
 
-const ladderStep = z.object({
+const ladderStep = z.strictObject({
   fromOrder: z.number().int().min(1).describe('applies from the k-th order of the month'),
   discount: fraction.describe('scales the rate, the minimum and the maximum'),
 });
 
-export const monthlyOrderCountRule = z.object({
+export const monthlyOrderCountRule = z.strictObject({
   type: z.literal('monthly-order-count'),
   ...period,
   minCny: nonNegativeDecimal,
@@ -114,13 +114,13 @@ export const monthlyOrderCountRule = z.object({
 
 export const feeRule = z.discriminatedUnion('type', [levelDiscountRule, monthlyOrderCountRule]);
 
-export const rulebookSchema = z.object({
+export const rulebookSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, . _ -'),
   version: z.number().int().min(1),
   title: z.string().max(200).optional(),
   effectiveFrom: instant.describe('the version is in force from this instant on'),
   programmes: z.record(service, programme).describe('one programme per service: 3+N, 2+N'),
-  fees: z.object({
+  fees: z.strictObject({
     rules: z.array(feeRule),
     vatRate: fraction.describe('D4: VAT on each order net fee'),
     reversalStatuses: z.array(status).describe('D7: statuses that reverse a charged fee'),
@@ -131,11 +131,11 @@ export const rulebookSchema = z.object({
       )
       .describe('D3: customs monthly conversion rate by clearance month'),
   }),
-  coupons: z.object({
+  coupons: z.strictObject({
     validityDays: z.number().int().min(1).nullable().describe('D9: null means no expiry'),
     forfeitStatuses: z.array(status).describe('statuses that forfeit coupon value a charge used'),
   }),
-  fxSubsidy: z.object({
+  fxSubsidy: z.strictObject({
     service: service.describe('whose level decides the subsidy'),
     pipsByLevel: z.record(levelName, z.number().int().min(0)),
     ratings: z.array(z.string().min(1)),
