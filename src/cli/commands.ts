@@ -133,8 +133,21 @@ export async function importInto(
   }
 }
 
-export async function runCommand(flags: StoreFlags & { until: string }): Promise<void> {
+export async function runCommand(
+  flags: StoreFlags & { until: string; allowFuture?: boolean },
+): Promise<void> {
   const until = parseUntil(flags.until);
+  // Assessing a quarter before its orders have all arrived would freeze a level too early.
+  if (until > Date.now() && !flags.allowFuture) {
+    throw new LadderError('INVALID_INPUT', '--until is in the future', [
+      {
+        path: '--until',
+        message:
+          'is after now: orders of that time may not have arrived yet (--allow-future to insist)',
+        value: flags.until,
+      },
+    ]);
+  }
   await withExistingStore(flags, async (db) => {
     const summary = await runUntil(db, until);
     printRunSummary(summary, until);
@@ -189,6 +202,7 @@ export function renderReport(report: ProgrammeReport, format: string): string {
     'reversed',
     'errors',
     'fee net CNY',
+    'VAT CNY',
     'standard CNY',
     'discount cost CNY',
     'subsidised',
@@ -203,6 +217,7 @@ export function renderReport(report: ProgrammeReport, format: string): string {
     q.feesReversed,
     q.feeErrors,
     q.feeNetCny,
+    q.feeVatCny,
     q.standardFeeNetCny,
     q.discountCostCny,
     q.settlementsSubsidised,
@@ -238,7 +253,7 @@ export function renderReport(report: ProgrammeReport, format: string): string {
     '',
     'Coupons',
     renderTable(
-      ['coupons', 'issued CNY', 'used CNY', 'forfeited CNY', 'expired CNY', 'outstanding CNY'],
+      ['coupons', 'issued CNY', 'used CNY', 'of which forfeited', 'expired CNY', 'outstanding CNY'],
       grouped([[c.count, c.issuedCny, c.usedCny, c.forfeitedCny, c.expiredCny, c.outstandingCny]]),
     ),
     report.feeErrors.length > 0

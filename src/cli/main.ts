@@ -81,7 +81,8 @@ withStoreOption(
     .requiredOption(
       '--until <instant>',
       'ISO 8601 instant with offset, or a date (00:00 Asia/Shanghai)',
-    ),
+    )
+    .option('--allow-future', 'run up to an instant that has not come yet'),
 ).action(runCommand);
 
 withStoreOption(

@@ -125,4 +125,29 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
     await importDirectory(db, dir);
     expect(await count(db, 'orders')).toBe(2);
   });
+
+  it('counts re-sent risk flags and rating changes as unchanged', async () => {
+    writeFileSync(
+      join(dir, 'risk-flags.csv'),
+      'merchantId,from,to\nM-1,2024-09-01T00:00:00+08:00,\n',
+    );
+    writeFileSync(
+      join(dir, 'fx-rating-changes.csv'),
+      'merchantId,at,rating\nM-2,2024-10-01T00:00:00+08:00,A\n',
+    );
+    const first = await importDirectory(db, dir);
+    const second = await importDirectory(db, dir);
+    const counts = (r: typeof first) =>
+      r.files
+        .filter((f) => f.file !== 'orders.csv' && f.file !== 'merchants.csv')
+        .map((f) => [f.file, f.inserted, f.unchanged]);
+    expect(counts(first)).toEqual([
+      ['fx-rating-changes.csv', 1, 0],
+      ['risk-flags.csv', 1, 0],
+    ]);
+    expect(counts(second)).toEqual([
+      ['fx-rating-changes.csv', 0, 1],
+      ['risk-flags.csv', 0, 1],
+    ]);
+  });
 });

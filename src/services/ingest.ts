@@ -198,9 +198,9 @@ async function ingestMerchants(
   );
 }
 
-async function writeRiskFlags(tx: Queryable, flags: readonly RiskFlagRow[]): Promise<void> {
+async function writeRiskFlags(tx: Queryable, flags: readonly RiskFlagRow[]): Promise<number> {
   // A flag is keyed by its start; closing an open flag later sets its end.
-  await insertRows(
+  return insertRows(
     tx,
     'risk_flags',
     { merchant_id: 'text', from_at: 'timestamptz', to_at: 'timestamptz' },
@@ -209,15 +209,16 @@ async function writeRiskFlags(tx: Queryable, flags: readonly RiskFlagRow[]): Pro
       from_at: toPg(parseInstant(flag.from)),
       to_at: flag.to === null ? null : toPg(parseInstant(flag.to)),
     })),
-    'ON CONFLICT (merchant_id, from_at) DO UPDATE SET to_at = EXCLUDED.to_at WHERE risk_flags.to_at IS NULL',
+    `ON CONFLICT (merchant_id, from_at) DO UPDATE SET to_at = EXCLUDED.to_at
+     WHERE risk_flags.to_at IS NULL AND EXCLUDED.to_at IS NOT NULL`,
   );
 }
 
 async function writeRatingChanges(
   tx: Queryable,
   changes: readonly FxRatingChangeRow[],
-): Promise<void> {
-  await insertRows(
+): Promise<number> {
+  return insertRows(
     tx,
     'fx_rating_changes',
     { merchant_id: 'text', at: 'timestamptz', rating: 'text' },
@@ -234,7 +235,7 @@ async function ingestMerchantFacts(
   tx: Queryable,
   flags: readonly Located<RiskFlagRow>[],
   changes: readonly Located<FxRatingChangeRow>[],
-  { issues, inserted, skipBad }: Context,
+  { issues, inserted, unchanged, skipBad }: Context,
 ): Promise<void> {
   if (flags.length + changes.length === 0) return;
   const known = await knownIds(
@@ -275,10 +276,10 @@ async function ingestMerchantFacts(
     }
   }
   if (issues.length > 0 && !skipBad) return;
-  await writeRiskFlags(tx, goodFlags);
-  await writeRatingChanges(tx, goodChanges);
-  inserted.riskFlags = goodFlags.length;
-  inserted.fxRatingChanges = goodChanges.length;
+  inserted.riskFlags = await writeRiskFlags(tx, goodFlags);
+  inserted.fxRatingChanges = await writeRatingChanges(tx, goodChanges);
+  unchanged.riskFlags = goodFlags.length - inserted.riskFlags;
+  unchanged.fxRatingChanges = goodChanges.length - inserted.fxRatingChanges;
 }
 
 interface OrderRow {

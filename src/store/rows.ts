@@ -32,7 +32,7 @@ export function chunks<T>(rows: readonly T[], size = BATCH_ROWS): T[][] {
 
 /**
  * Inserts rows in batches through `jsonb_to_recordset`, one parameter per
- * batch, the same SQL on PGlite and PostgreSQL. `columns` maps each column to
+ * batch, the same SQL on PGlite and PostgreSQL; returns how many were written. `columns` maps each column to
  * its SQL type; rows are objects keyed by column, values strings or null.
  */
 export async function insertRows(
@@ -41,13 +41,20 @@ export async function insertRows(
   columns: Readonly<Record<string, string>>,
   rows: readonly Record<string, unknown>[],
   onConflict = 'ON CONFLICT DO NOTHING',
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<number> {
+  if (rows.length === 0) return 0;
   const names = Object.keys(columns);
   const definition = names.map((name) => `${name} ${columns[name]}`).join(', ');
   const list = names.join(', ');
+  // Counts what was written (inserted or updated), not what was sent.
   const sql =
-    `INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) ` +
-    `AS x(${definition}) ${onConflict}`;
-  for (const batch of chunks(rows)) await db.query(sql, [JSON.stringify(batch)]);
+    `WITH written AS (INSERT INTO ${table} (${list}) SELECT ${list} ` +
+    `FROM jsonb_to_recordset($1::jsonb) AS x(${definition}) ${onConflict} RETURNING 1) ` +
+    'SELECT count(*) AS n FROM written';
+  let written = 0;
+  for (const batch of chunks(rows)) {
+    const result = await db.query<{ n: string | number }>(sql, [JSON.stringify(batch)]);
+    written += Number(result[0]?.n ?? 0);
+  }
+  return written;
 }
