@@ -195,4 +195,75 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
       await drop();
     }
   });
+
+  /**
+   * A server that dies in the middle of a write: its connection drops, and
+   * PostgreSQL rolls its transaction back. The write is held at its last
+   * statement by a table lock, its backend terminated (what SIGKILL of the
+   * server does to it), and the request sent again.
+   */
+  async function killMidWrite(locker: Db, table: string, send: () => Promise<unknown>) {
+    let answer: Promise<unknown> = Promise.resolve();
+    await locker.transaction(async (tx) => {
+      await tx.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+      answer = send().catch((err: unknown) => err);
+      for (let i = 0; i < 500; i += 1) {
+        // pg_locks, not pg_stat_activity: the latter is a snapshot taken once per transaction.
+        const blocked = await tx.query<{ pid: number }>(
+          'SELECT pid FROM pg_locks WHERE NOT granted AND relation = $1::regclass',
+          [table],
+        );
+        if (blocked.length > 0) {
+          await tx.query('SELECT pg_terminate_backend($1)', [blocked[0]?.pid]);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`nothing blocked on ${table}`);
+    });
+    return answer;
+  }
+
+  it('loses nothing and doubles nothing when a batch or an assessment dies half-way', async () => {
+    const { a, b, drop } = await twoStores();
+    const app = await openTestApp(a);
+    try {
+      await app.call('operator', 'POST', '/v1/merchants/batch', { merchants: FIXTURE.merchants });
+      const batch = { orders: FIXTURE.orders };
+
+      const killed = (await killMidWrite(b, 'orders', () =>
+        app.call('operator', 'POST', '/v1/orders/batch', batch),
+      )) as { statusCode: number };
+      expect(killed.statusCode).toBe(500);
+      expect(await count(a, 'SELECT count(*) AS n FROM orders')).toBe(0);
+
+      expect((await app.call('operator', 'POST', '/v1/orders/batch', batch)).statusCode).toBe(200);
+      expect(await count(a, 'SELECT count(*) AS n FROM orders')).toBe(FIXTURE.orders.length);
+
+      const run = { until: FIXTURE.until };
+
+      const dead = (await killMidWrite(b, 'assessment_runs', () =>
+        app.call('operator', 'POST', '/v1/assessments/run', run),
+      )) as { statusCode: number };
+      expect(dead.statusCode).toBe(500);
+      expect(await count(a, 'SELECT count(*) AS n FROM assessment_runs')).toBe(0);
+      expect(await count(a, 'SELECT count(*) AS n FROM assessments')).toBe(0);
+      expect(await count(a, 'SELECT count(*) AS n FROM coupons')).toBe(0);
+
+      const again = await app.call('operator', 'POST', '/v1/assessments/run', run);
+      expect(again.statusCode).toBe(200);
+      expect(await count(a, 'SELECT count(*) AS n FROM assessment_runs')).toBe(2);
+      // 2024-Q1: M-A; 2024-Q2: M-A and M-B.
+      expect(await count(a, 'SELECT count(*) AS n FROM assessments')).toBe(3);
+      // M-A jumps LV1 → LV3 and M-B, a newcomer, LV1 → LV2 (D8): one coupon each.
+      expect(await count(a, 'SELECT count(*) AS n FROM coupons')).toBe(2);
+      expect(
+        await count(a, "SELECT count(*) AS n FROM events WHERE type = 'jump-rebate.issued'"),
+      ).toBe(2);
+      expect(await count(a, 'SELECT count(*) AS n FROM fees')).toBe(FIXTURE.orders.length);
+    } finally {
+      await app.close();
+      await drop().catch(() => undefined);
+    }
+  });
 });

@@ -30,6 +30,9 @@ export async function openPostgres(url: string, options: { schema?: string } = {
   // first query of every pooled connection without a query of their own.
   const settings = ['-c TimeZone=UTC', ...(schema ? [`-c search_path=${schema}`] : [])];
   const pool = new pg.Pool({ connectionString: url, max: 8, options: settings.join(' ') });
+  // A connection that drops while idle in the pool (a server restart, a
+  // terminated backend) is an event, not a crash: the pool makes a new one.
+  pool.on('error', () => undefined);
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
 
   const db: Db = {
@@ -37,16 +40,26 @@ export async function openPostgres(url: string, options: { schema?: string } = {
     ...wrap(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // A connection lost mid-transaction fails the query in flight; the
+      // client's own error event must not take the process down with it.
+      const onError = () => undefined;
+      client.on('error', onError);
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await work(wrap(client));
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK');
+        // The server rolls back a transaction whose connection is gone; a
+        // connection that cannot even roll back is destroyed, not reused.
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),
