@@ -78,6 +78,22 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
     expect(await count(stores.a, "SELECT count(*) AS n FROM orders WHERE id = 'O-SAME'")).toBe(1);
   });
 
+  it('answers 100 concurrent requests with one Idempotency-Key once, and replays that answer', async () => {
+    const order = { ...FIXTURE.orders[2], id: 'O-KEYED' };
+    const headers = { 'idempotency-key': 'same-key' };
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        (i % 2 === 0 ? one : two).call('operator', 'POST', '/v1/orders', order, headers),
+      ),
+    );
+
+    expect(answers.map((a) => a.statusCode).filter((s) => s !== 200)).toEqual([]);
+    expect(answers.filter((a) => a.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.body))).toEqual(
+      new Set([JSON.stringify({ inserted: { orders: 1 }, unchanged: { orders: 0 } })]),
+    );
+  });
+
   it('keeps each order once when the same batch is posted 500 times at once', async () => {
     const answers = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
@@ -89,7 +105,7 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
 
     expect(answers.filter((a) => a.statusCode !== 200).map((a) => a.body)).toEqual([]);
     expect(await count(stores.a, 'SELECT count(*) AS n FROM orders')).toBe(
-      FIXTURE.orders.length + 1,
+      FIXTURE.orders.length + 2,
     );
   });
 
@@ -107,7 +123,7 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
       a.json().assessments.map((x: { quarter: string }) => x.quarter),
     );
     expect(ran.sort()).toEqual(['2024-Q1', '2024-Q2']);
-    expect(await count(stores.a, 'SELECT count(*) AS n FROM fees')).toBe(FIXTURE.orders.length + 1);
+    expect(await count(stores.a, 'SELECT count(*) AS n FROM fees')).toBe(FIXTURE.orders.length + 2);
     expect(await count(stores.a, 'SELECT count(*) AS n FROM coupons')).toBe(
       await count(stores.a, "SELECT count(*) AS n FROM jump_rebates WHERE status = 'issued'"),
     );
