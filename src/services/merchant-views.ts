@@ -1,8 +1,8 @@
 import { LadderError } from '../core/errors.js';
 import { dec, formatAmount, formatFen, formatRate } from '../core/money.js';
-import { formatInstant } from '../core/time.js';
+import { formatInstant, type Instant } from '../core/time.js';
 import type { Queryable } from '../store/db.js';
-import { fromPg, fromPgNullable } from '../store/rows.js';
+import { fromPg, fromPgNullable, toPg } from '../store/rows.js';
 
 /**
  * Read models of one merchant's records, shaped for the API and the
@@ -180,21 +180,25 @@ export async function listFees(
   merchantId: string,
   after: string | undefined,
   limit: number,
+  asOf: Instant | null = null,
 ) {
   const cursor = decodeCursor(after, 2);
+  const until = asOf === null ? 'infinity' : toPg(asOf);
   // Two statements rather than one with "$2 IS NULL OR …", so that each
   // walks the (merchant_id, cleared_at) index.
   const rows = cursor
     ? await db.query<FeeRow>(
         `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id
          WHERE f.merchant_id = $1 AND (f.cleared_at, f.order_id) < ($2::timestamptz, $3::text)
+           AND f.cleared_at <= $5
          ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $4`,
-        [merchantId, cursor[0], cursor[1], limit + 1],
+        [merchantId, cursor[0], cursor[1], limit + 1, until],
       )
     : await db.query<FeeRow>(
         `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id
-         WHERE f.merchant_id = $1 ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $2`,
-        [merchantId, limit + 1],
+         WHERE f.merchant_id = $1 AND f.cleared_at <= $3
+         ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $2`,
+        [merchantId, limit + 1, until],
       );
   return page(rows, limit, feeView, (row) => [
     new Date(fromPg(row.cleared_at)).toISOString(),
@@ -247,21 +251,24 @@ export async function listSettlements(
   merchantId: string,
   after: string | undefined,
   limit: number,
+  asOf: Instant | null = null,
 ) {
   const cursor = decodeCursor(after, 2);
+  const until = asOf === null ? 'infinity' : toPg(asOf);
   const columns = `s.id, s.merchant_id, s.currency, s.amount, s.base_rate, s.account, s.at,
     r.level, r.pips, r.effective_rate, r.subsidy_cny, r.reason`;
   const from = 'settlements s LEFT JOIN settlement_results r ON r.settlement_id = s.id';
   const rows = cursor
     ? await db.query<SettlementRow>(
         `SELECT ${columns} FROM ${from}
-         WHERE s.merchant_id = $1 AND (s.at, s.id) < ($2::timestamptz, $3::text)
+         WHERE s.merchant_id = $1 AND (s.at, s.id) < ($2::timestamptz, $3::text) AND s.at <= $5
          ORDER BY s.at DESC, s.id DESC LIMIT $4`,
-        [merchantId, cursor[0], cursor[1], limit + 1],
+        [merchantId, cursor[0], cursor[1], limit + 1, until],
       )
     : await db.query<SettlementRow>(
-        `SELECT ${columns} FROM ${from} WHERE s.merchant_id = $1 ORDER BY s.at DESC, s.id DESC LIMIT $2`,
-        [merchantId, limit + 1],
+        `SELECT ${columns} FROM ${from} WHERE s.merchant_id = $1 AND s.at <= $3
+         ORDER BY s.at DESC, s.id DESC LIMIT $2`,
+        [merchantId, limit + 1, until],
       );
   return page(rows, limit, settlementView, (row) => [
     new Date(fromPg(row.at)).toISOString(),
@@ -341,29 +348,33 @@ export async function readCoupons(
   db: Queryable,
   where: { merchantId: string } | { couponId: string },
   withLedger: boolean,
+  asOf: Instant | null = null,
 ): Promise<CouponView[]> {
+  // As the ledger stood at `asOf` (the workbench's instant), else as it stands.
+  const until = asOf === null ? 'infinity' : toPg(asOf);
   const byMerchant = 'merchantId' in where;
   const filter = byMerchant ? 'c.merchant_id = $1' : 'c.id = $1';
   const value = byMerchant ? where.merchantId : where.couponId;
   const coupons = await db.query<CouponRow>(
     `SELECT c.id, c.merchant_id, c.face_cny, c.issued_at, c.expires_at, c.service, c.quarter,
             (c.face_cny - COALESCE((SELECT SUM(l.amount_cny) FROM ledger_entries l
-               WHERE l.coupon_id = c.id AND l.debit_account = 'coupon:' || c.id), 0))::text AS remaining
-     FROM coupons c WHERE ${filter} ORDER BY c.issued_at, c.id`,
-    [value],
+               WHERE l.coupon_id = c.id AND l.debit_account = 'coupon:' || c.id AND l.at <= $2), 0))::text AS remaining
+     FROM coupons c WHERE ${filter} AND c.issued_at <= $2 ORDER BY c.issued_at, c.id`,
+    [value, until],
   );
   if (coupons.length === 0) return [];
   const ids = coupons.map((c) => c.id);
   const uses = await db.query<UseRow>(
-    `SELECT charge_id, seq, coupon_id, order_id, amount_cny, at, forfeited_at FROM coupon_uses
-     WHERE coupon_id = ANY($1) ORDER BY at, charge_id, seq`,
-    [ids],
+    `SELECT charge_id, seq, coupon_id, order_id, amount_cny, at,
+            CASE WHEN forfeited_at <= $2 THEN forfeited_at END AS forfeited_at
+     FROM coupon_uses WHERE coupon_id = ANY($1) AND at <= $2 ORDER BY at, charge_id, seq`,
+    [ids, until],
   );
   const ledger = withLedger
     ? await db.query<LedgerRow>(
         `SELECT seq::text AS seq, key, kind, at, debit_account, credit_account, amount_cny, coupon_id, charge_id
-         FROM ledger_entries WHERE coupon_id = ANY($1) ORDER BY seq`,
-        [ids],
+         FROM ledger_entries WHERE coupon_id = ANY($1) AND at <= $2 ORDER BY seq`,
+        [ids, until],
       )
     : [];
   return coupons.map((c) => ({

@@ -223,9 +223,9 @@ export async function workbench(
     loadMerchant(db, merchantId),
     loadAssessments(db, [merchantId]),
     quarterSoFar(db, merchantId, quarter, at),
-    readCoupons(db, { merchantId }, false),
-    listFees(db, merchantId, undefined, RECENT),
-    listSettlements(db, merchantId, undefined, RECENT),
+    readCoupons(db, { merchantId }, false, at),
+    listFees(db, merchantId, undefined, RECENT, at),
+    listSettlements(db, merchantId, undefined, RECENT, at),
   ]);
   if (!merchant) throw new LadderError('NOT_FOUND', `no merchant ${merchantId}`);
   const rulebook = versionInForce(rulebooks, at);
@@ -276,7 +276,10 @@ export async function workbench(
     // The level and amount this quarter's jump is measured from: the
     // previous quarter's, frozen at its assessment; D8 for a newcomer; not
     // yet known between the 1st and the assessment instant.
-    const previous = assessments.find((a) => a.quarter === previousQuarter(quarter));
+    // Only what had happened by `at`: an assessment that takes effect later is not known then.
+    const previous = assessments.find(
+      (a) => a.quarter === previousQuarter(quarter) && a.effectiveFrom <= at,
+    );
     const previousPending = !previous && duePrevious !== undefined && duePrevious.at > at;
     const held = previous
       ? { level: previous.level, amountUsd: previous.amountUsd }

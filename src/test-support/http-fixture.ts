@@ -90,7 +90,8 @@ export const FIXTURE = {
 
 export const COUPON_A = 'CP-M-A-3+N-2024-Q2';
 
-export async function loadFixture(t: TestApp): Promise<void> {
+/** Ingests the fixture through the API, then `more` (facts of the test's), then runs until `FIXTURE.until`. */
+export async function loadFixture(t: TestApp, more?: () => Promise<void>): Promise<void> {
   for (const [route, key] of [
     ['/v1/merchants/batch', 'merchants'],
     ['/v1/orders/batch', 'orders'],
@@ -101,6 +102,7 @@ export async function loadFixture(t: TestApp): Promise<void> {
     const res = await t.call('operator', 'POST', route, { [key]: FIXTURE[key] });
     if (res.statusCode !== 200) throw new Error(`${route}: ${res.statusCode} ${res.body}`);
   }
+  await more?.();
   const run = await t.call('operator', 'POST', '/v1/assessments/run', { until: FIXTURE.until });
   if (run.statusCode !== 200) throw new Error(`run: ${run.statusCode} ${run.body}`);
 }
