@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestApp } from '../test-support/http.js';
-import { FIXTURE, loadFixture } from '../test-support/http-fixture.js';
+import { loadFixture } from '../test-support/http-fixture.js';
 import { STORES } from '../test-support/stores.js';
 
 /**
