@@ -125,10 +125,10 @@ export async function ingest(
 
   await ingestMerchants(tx, batch.merchants ?? [], c);
   if (go()) await ingestMerchantFacts(tx, batch.riskFlags ?? [], batch.fxRatingChanges ?? [], c);
-  if (go()) await ingestOrders(tx, batch.orders ?? [], c);
+  if (go()) await ingestById(tx, ORDERS, batch.orders ?? [], c);
   if (go()) await ingestEvents(tx, batch.orderEvents ?? [], c);
-  if (go()) await ingestCharges(tx, batch.charges ?? [], c);
-  if (go()) await ingestSettlements(tx, batch.settlements ?? [], c);
+  if (go()) await ingestById(tx, CHARGES, batch.charges ?? [], c);
+  if (go()) await ingestById(tx, SETTLEMENTS, batch.settlements ?? [], c);
 
   if (skipBad) return { inserted, unchanged, rejected: issues };
   if (issues.length > 0) {
@@ -282,16 +282,6 @@ async function ingestMerchantFacts(
   unchanged.fxRatingChanges = goodChanges.length - inserted.fxRatingChanges;
 }
 
-interface OrderRow {
-  id: string;
-  merchant_id: string;
-  service: string;
-  type: string;
-  amount_usd: string;
-  cleared_at: string;
-  usd_cny: string | null;
-}
-
 async function knownIds(
   tx: Queryable,
   table: 'merchants' | 'orders',
@@ -305,85 +295,6 @@ async function knownIds(
     for (const row of rows) known.add(row.id);
   }
   return known;
-}
-
-async function ingestOrders(
-  tx: Queryable,
-  orders: readonly Located<OrderInput>[],
-  { issues, inserted, unchanged, skipBad }: Context,
-): Promise<void> {
-  if (orders.length === 0) return;
-  const merchants = await knownIds(
-    tx,
-    'merchants',
-    orders.map((o) => o.value.merchantId),
-  );
-  const existing = await existingById<OrderRow>(
-    tx,
-    'SELECT id, merchant_id, service, type, amount_usd, cleared_at, usd_cny FROM orders WHERE id = ANY($1)',
-    orders.map((o) => o.value.id),
-  );
-  const fresh = new Map<string, Record<string, unknown>>();
-  const sent = new Map<string, OrderInput>();
-  for (const { value, where } of orders) {
-    if (!merchants.has(value.merchantId)) {
-      issues.push({
-        path: field(where, 'merchantId'),
-        message: 'names no known merchant',
-        code: 'UNKNOWN_REFERENCE',
-        value: value.merchantId,
-      });
-      continue;
-    }
-    if (repeatedInBatch(sent, value, where, issues, 'order')) continue;
-    const stored = existing.get(value.id);
-    if (stored) {
-      const before = {
-        merchantId: stored.merchant_id,
-        service: stored.service,
-        type: stored.type,
-        amountUsd: stored.amount_usd,
-        clearedAt: new Date(fromPg(stored.cleared_at)).toISOString(),
-        usdCny: stored.usd_cny ?? undefined,
-      };
-      const { id: _id, ...sent } = value;
-      if (!sameFacts(before, sent)) {
-        issues.push({
-          path: field(where, 'id'),
-          message: `order ${value.id} was sent before with other facts`,
-          code: 'CONFLICT',
-          value: value.id,
-        });
-      }
-      continue;
-    }
-    fresh.set(value.id, {
-      id: value.id,
-      merchant_id: value.merchantId,
-      service: value.service,
-      type: value.type,
-      amount_usd: value.amountUsd,
-      cleared_at: toPg(parseInstant(value.clearedAt)),
-      usd_cny: value.usdCny ?? null,
-    });
-  }
-  if (issues.length > 0 && !skipBad) return;
-  await insertRows(
-    tx,
-    'orders',
-    {
-      id: 'text',
-      merchant_id: 'text',
-      service: 'text',
-      type: 'text',
-      amount_usd: 'numeric',
-      cleared_at: 'timestamptz',
-      usd_cny: 'numeric',
-    },
-    [...fresh.values()],
-  );
-  inserted.orders = fresh.size;
-  unchanged.orders = orders.length - fresh.size;
 }
 
 async function ingestEvents(
@@ -467,188 +378,219 @@ async function ingestEvents(
   unchanged.orderEvents = events.length - fresh.size;
 }
 
-interface ChargeRow {
-  id: string;
-  order_id: string;
-  merchant_id: string;
-  kind: string;
-  amount_cny: string;
-  at: string;
+/**
+ * A kind of fact identified by its id (orders, charges, settlements): how it
+ * is stored, how a stored row reads back as input, and what it must refer to.
+ */
+interface FactKind<Input extends { id: string }> {
+  readonly name: string;
+  readonly batchKey: 'orders' | 'charges' | 'settlements';
+  readonly table: string;
+  readonly columns: Readonly<Record<string, string>>;
+  toRow(value: Input): Record<string, unknown>;
+  /** A stored row as the facts of an input, without its id, to compare with a re-send. */
+  fromRow(row: Record<string, string | null>): Record<string, unknown>;
+  /** Loads what the values refer to; returns a check for one value. */
+  references(
+    tx: Queryable,
+    values: readonly Input[],
+  ): Promise<(value: Input, where: string) => FieldIssue | null>;
 }
 
-async function ingestCharges(
+const isoOf = (text: string | null | undefined) =>
+  text === null || text === undefined ? undefined : new Date(fromPg(text)).toISOString();
+
+const unknownMerchant = (where: string, merchantId: string): FieldIssue => ({
+  path: field(where, 'merchantId'),
+  message: 'names no known merchant',
+  code: 'UNKNOWN_REFERENCE',
+  value: merchantId,
+});
+
+async function merchantCheck<Input extends { merchantId: string }>(
   tx: Queryable,
-  charges: readonly Located<ChargeInput>[],
-  { issues, inserted, unchanged, skipBad }: Context,
-): Promise<void> {
-  if (charges.length === 0) return;
-  const ownerOf = new Map<string, string>();
-  for (const batch of chunks([...new Set(charges.map((c) => c.value.orderId))])) {
-    const rows = await tx.query<{ id: string; merchant_id: string }>(
-      'SELECT id, merchant_id FROM orders WHERE id = ANY($1)',
-      [batch],
-    );
-    for (const row of rows) ownerOf.set(row.id, row.merchant_id);
-  }
-  const existing = await existingById<ChargeRow>(
-    tx,
-    'SELECT id, order_id, merchant_id, kind, amount_cny, at FROM charges WHERE id = ANY($1)',
-    charges.map((c) => c.value.id),
-  );
-  const fresh = new Map<string, Record<string, unknown>>();
-  const sent = new Map<string, ChargeInput>();
-  for (const { value, where } of charges) {
-    const owner = ownerOf.get(value.orderId);
-    if (owner === undefined) {
-      issues.push({
-        path: field(where, 'orderId'),
-        message: 'names no known order',
-        code: 'UNKNOWN_REFERENCE',
-        value: value.orderId,
-      });
-      continue;
-    }
-    if (owner !== value.merchantId) {
-      issues.push({
-        path: field(where, 'merchantId'),
-        message: `order ${value.orderId} belongs to ${owner}`,
-        value: value.merchantId,
-      });
-      continue;
-    }
-    if (repeatedInBatch(sent, value, where, issues, 'charge')) continue;
-    const stored = existing.get(value.id);
-    if (stored) {
-      const before = {
-        orderId: stored.order_id,
-        merchantId: stored.merchant_id,
-        kind: stored.kind,
-        amountCny: stored.amount_cny,
-        at: new Date(fromPg(stored.at)).toISOString(),
-      };
-      const { id: _id, ...sent } = value;
-      if (!sameFacts(before, sent)) {
-        issues.push({
-          path: field(where, 'id'),
-          message: `charge ${value.id} was sent before with other facts`,
-          code: 'CONFLICT',
-          value: value.id,
-        });
-      }
-      continue;
-    }
-    fresh.set(value.id, {
-      id: value.id,
-      order_id: value.orderId,
-      merchant_id: value.merchantId,
-      kind: value.kind,
-      amount_cny: value.amountCny,
-      at: toPg(parseInstant(value.at)),
-    });
-  }
-  if (issues.length > 0 && !skipBad) return;
-  await insertRows(
-    tx,
-    'charges',
-    {
-      id: 'text',
-      order_id: 'text',
-      merchant_id: 'text',
-      kind: 'text',
-      amount_cny: 'numeric',
-      at: 'timestamptz',
-    },
-    [...fresh.values()],
-  );
-  inserted.charges = fresh.size;
-  unchanged.charges = charges.length - fresh.size;
-}
-
-interface SettlementRow {
-  id: string;
-  merchant_id: string;
-  currency: string;
-  amount: string;
-  base_rate: string;
-  account: string;
-  at: string;
-}
-
-async function ingestSettlements(
-  tx: Queryable,
-  settlements: readonly Located<SettlementInput>[],
-  { issues, inserted, unchanged, skipBad }: Context,
-): Promise<void> {
-  if (settlements.length === 0) return;
-  const merchants = await knownIds(
+  values: readonly Input[],
+): Promise<(value: Input, where: string) => FieldIssue | null> {
+  const known = await knownIds(
     tx,
     'merchants',
-    settlements.map((s) => s.value.merchantId),
+    values.map((v) => v.merchantId),
   );
-  const existing = await existingById<SettlementRow>(
+  return (value, where) =>
+    known.has(value.merchantId) ? null : unknownMerchant(where, value.merchantId);
+}
+
+const ORDERS: FactKind<OrderInput> = {
+  name: 'order',
+  batchKey: 'orders',
+  table: 'orders',
+  columns: {
+    id: 'text',
+    merchant_id: 'text',
+    service: 'text',
+    type: 'text',
+    amount_usd: 'numeric',
+    cleared_at: 'timestamptz',
+    usd_cny: 'numeric',
+  },
+  toRow: (value) => ({
+    id: value.id,
+    merchant_id: value.merchantId,
+    service: value.service,
+    type: value.type,
+    amount_usd: value.amountUsd,
+    cleared_at: toPg(parseInstant(value.clearedAt)),
+    usd_cny: value.usdCny ?? null,
+  }),
+  fromRow: (row) => ({
+    merchantId: row.merchant_id,
+    service: row.service,
+    type: row.type,
+    amountUsd: row.amount_usd,
+    clearedAt: isoOf(row.cleared_at),
+    usdCny: row.usd_cny ?? undefined,
+  }),
+  references: merchantCheck,
+};
+
+const CHARGES: FactKind<ChargeInput> = {
+  name: 'charge',
+  batchKey: 'charges',
+  table: 'charges',
+  columns: {
+    id: 'text',
+    order_id: 'text',
+    merchant_id: 'text',
+    kind: 'text',
+    amount_cny: 'numeric',
+    at: 'timestamptz',
+  },
+  toRow: (value) => ({
+    id: value.id,
+    order_id: value.orderId,
+    merchant_id: value.merchantId,
+    kind: value.kind,
+    amount_cny: value.amountCny,
+    at: toPg(parseInstant(value.at)),
+  }),
+  fromRow: (row) => ({
+    orderId: row.order_id,
+    merchantId: row.merchant_id,
+    kind: row.kind,
+    amountCny: row.amount_cny,
+    at: isoOf(row.at),
+  }),
+  // A charge names an order, and that order's merchant: SPEC §12.
+  async references(tx, values) {
+    const ownerOf = new Map<string, string>();
+    for (const batch of chunks([...new Set(values.map((c) => c.orderId))])) {
+      const rows = await tx.query<{ id: string; merchant_id: string }>(
+        'SELECT id, merchant_id FROM orders WHERE id = ANY($1)',
+        [batch],
+      );
+      for (const row of rows) ownerOf.set(row.id, row.merchant_id);
+    }
+    return (value, where) => {
+      const owner = ownerOf.get(value.orderId);
+      if (owner === undefined) {
+        return {
+          path: field(where, 'orderId'),
+          message: 'names no known order',
+          code: 'UNKNOWN_REFERENCE',
+          value: value.orderId,
+        };
+      }
+      if (owner !== value.merchantId) {
+        return {
+          path: field(where, 'merchantId'),
+          message: `order ${value.orderId} belongs to ${owner}`,
+          value: value.merchantId,
+        };
+      }
+      return null;
+    };
+  },
+};
+
+const SETTLEMENTS: FactKind<SettlementInput> = {
+  name: 'settlement',
+  batchKey: 'settlements',
+  table: 'settlements',
+  columns: {
+    id: 'text',
+    merchant_id: 'text',
+    currency: 'text',
+    amount: 'numeric',
+    base_rate: 'numeric',
+    account: 'text',
+    at: 'timestamptz',
+  },
+  toRow: (value) => ({
+    id: value.id,
+    merchant_id: value.merchantId,
+    currency: value.currency,
+    amount: value.amount,
+    base_rate: value.baseRate,
+    account: value.account,
+    at: toPg(parseInstant(value.at)),
+  }),
+  fromRow: (row) => ({
+    merchantId: row.merchant_id,
+    currency: row.currency,
+    amount: row.amount,
+    baseRate: row.base_rate,
+    account: row.account,
+    at: isoOf(row.at),
+  }),
+  references: merchantCheck,
+};
+
+/**
+ * One kind of fact by id: references checked, a re-send with the same facts
+ * left as it is, one with other facts refused, the new ones written.
+ */
+async function ingestById<Input extends { id: string }>(
+  tx: Queryable,
+  kind: FactKind<Input>,
+  rows: readonly Located<Input>[],
+  { issues, inserted, unchanged, skipBad }: Context,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const check = await kind.references(
     tx,
-    'SELECT id, merchant_id, currency, amount, base_rate, account, at FROM settlements WHERE id = ANY($1)',
-    settlements.map((s) => s.value.id),
+    rows.map((row) => row.value),
+  );
+  const existing = await existingById<{ id: string } & Record<string, string | null>>(
+    tx,
+    `SELECT ${Object.keys(kind.columns).join(', ')} FROM ${kind.table} WHERE id = ANY($1)`,
+    rows.map((row) => row.value.id),
   );
   const fresh = new Map<string, Record<string, unknown>>();
-  const sent = new Map<string, SettlementInput>();
-  for (const { value, where } of settlements) {
-    if (!merchants.has(value.merchantId)) {
-      issues.push({
-        path: field(where, 'merchantId'),
-        message: 'names no known merchant',
-        code: 'UNKNOWN_REFERENCE',
-        value: value.merchantId,
-      });
+  const sent = new Map<string, Input>();
+  for (const { value, where } of rows) {
+    const problem = check(value, where);
+    if (problem) {
+      issues.push(problem);
       continue;
     }
-    if (repeatedInBatch(sent, value, where, issues, 'settlement')) continue;
+    if (repeatedInBatch(sent, value, where, issues, kind.name)) continue;
     const stored = existing.get(value.id);
     if (stored) {
-      const before = {
-        merchantId: stored.merchant_id,
-        currency: stored.currency,
-        amount: stored.amount,
-        baseRate: stored.base_rate,
-        account: stored.account,
-        at: new Date(fromPg(stored.at)).toISOString(),
-      };
-      const { id: _id, ...sent } = value;
-      if (!sameFacts(before, sent)) {
+      const { id: _id, ...facts } = value as Input & Record<string, unknown>;
+      if (!sameFacts(kind.fromRow(stored), facts)) {
         issues.push({
           path: field(where, 'id'),
-          message: `settlement ${value.id} was sent before with other facts`,
+          message: `${kind.name} ${value.id} was sent before with other facts`,
           code: 'CONFLICT',
           value: value.id,
         });
       }
       continue;
     }
-    fresh.set(value.id, {
-      id: value.id,
-      merchant_id: value.merchantId,
-      currency: value.currency,
-      amount: value.amount,
-      base_rate: value.baseRate,
-      account: value.account,
-      at: toPg(parseInstant(value.at)),
-    });
+    fresh.set(value.id, kind.toRow(value));
   }
   if (issues.length > 0 && !skipBad) return;
-  await insertRows(
-    tx,
-    'settlements',
-    {
-      id: 'text',
-      merchant_id: 'text',
-      currency: 'text',
-      amount: 'numeric',
-      base_rate: 'numeric',
-      account: 'text',
-      at: 'timestamptz',
-    },
-    [...fresh.values()],
-  );
-  inserted.settlements = fresh.size;
-  unchanged.settlements = settlements.length - fresh.size;
+  const written = await insertRows(tx, kind.table, kind.columns, [...fresh.values()]);
+  inserted[kind.batchKey] = written;
+  unchanged[kind.batchKey] = rows.length - written;
 }
