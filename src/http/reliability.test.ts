@@ -282,4 +282,31 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
       await drop().catch(() => undefined);
     }
   });
+
+  it('commits events in seq order, so a reader paging by seq never skips one', async () => {
+    const { a, b, drop } = await twoStores();
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const insert = (tx: { query: Db['query'] }, key: string) =>
+      tx.query(
+        "INSERT INTO events (key, type, merchant_id, at, payload) VALUES ($1, 'test', 'M-X', now(), '{}')",
+        [key],
+      );
+    try {
+      const first = a.transaction(async (tx) => {
+        await insert(tx, 'e-1');
+        await sleep(300);
+      });
+      await sleep(50);
+      const second = b.transaction((tx) => insert(tx, 'e-2'));
+      await sleep(100);
+
+      // Without the trigger's lock, e-2 would be visible here with e-1's seq still missing.
+      expect(await a.query('SELECT key FROM events')).toEqual([]);
+      await Promise.all([first, second]);
+      const rows = await a.query<{ key: string }>('SELECT key FROM events ORDER BY seq');
+      expect(rows.map((row) => row.key)).toEqual(['e-1', 'e-2']);
+    } finally {
+      await drop();
+    }
+  });
 });
