@@ -1,4 +1,5 @@
 import { LadderError } from '../core/errors.js';
+import type { LedgerKind } from '../core/ledger.js';
 import { dec, formatAmount, formatFen, formatRate } from '../core/money.js';
 import { formatInstant, type Instant } from '../core/time.js';
 import type { Queryable } from '../store/db.js';
@@ -302,7 +303,7 @@ interface UseRow {
 interface LedgerRow {
   seq: string;
   key: string;
-  kind: string;
+  kind: LedgerKind;
   at: string;
   debit_account: string;
   credit_account: string;
@@ -331,7 +332,7 @@ export interface CouponView {
   readonly ledger?: {
     seq: string;
     key: string;
-    kind: string;
+    kind: LedgerKind;
     at: string;
     debitAccount: string;
     creditAccount: string;

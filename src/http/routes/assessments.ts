@@ -7,6 +7,7 @@ import { programmeReport } from '../../services/programme-report.js';
 import { runUntil } from '../../services/run.js';
 import { withRunLock } from '../../services/run-lock.js';
 import { idempotentWrite } from '../idempotent.js';
+import { assessmentSchema, pageOf } from '../responses.js';
 import { instantQuery, pageQuery, quarterText, serviceText } from '../schemas.js';
 
 /** Assessments, engine runs and the programme report (operators). */
@@ -48,6 +49,7 @@ export const assessmentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'The level each merchant got',
         params: serviceQuarter,
         querystring: pageQuery,
+        response: { 200: pageOf(assessmentSchema) },
       },
     },
     async (request) =>

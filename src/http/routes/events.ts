@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseSeq, readEvents } from '../../services/event-feed.js';
 import { confinedTo } from '../auth.js';
+import { eventSchema } from '../responses.js';
 import { MAX_PAGE } from '../schemas.js';
 
 /** The event feed: operators see every event, a merchant token its own. */

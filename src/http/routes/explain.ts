@@ -9,6 +9,7 @@ import {
   explainSubsidy,
 } from '../../services/explain.js';
 import { ownMerchant } from '../auth.js';
+import { explanationSchema } from '../responses.js';
 import { langQuery, quarterText, serviceText } from '../schemas.js';
 
 /**
@@ -48,6 +49,7 @@ function answer(request: FastifyRequest, explanation: AmountExplanation, lang: L
 
 const access = { access: 'merchant' as const };
 const tags = ['explain'];
+const response = { 200: explanationSchema };
 const lang = z.strictObject({ lang: langQuery });
 const byQuarter = z.strictObject({ lang: langQuery, service: serviceText.optional() });
 const merchantQuarter = z.strictObject({
@@ -67,6 +69,7 @@ export const explainRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Explain a basic service fee',
         params: z.strictObject({ orderId: z.string().min(1).max(128) }),
         querystring: lang,
+        response,
       },
     },
     async (request) =>
@@ -82,6 +85,7 @@ export const explainRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Explain an FX settlement subsidy',
         params: z.strictObject({ settlementId: z.string().min(1).max(128) }),
         querystring: lang,
+        response,
       },
     },
     async (request) =>
@@ -97,6 +101,7 @@ export const explainRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Explain a jump rebate',
         params: merchantQuarter,
         querystring: byQuarter,
+        response,
       },
     },
     async (request) => {
@@ -114,7 +119,13 @@ export const explainRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/explain/level/:merchantId/:quarter',
     {
       config: access,
-      schema: { tags, summary: 'Explain a level', params: merchantQuarter, querystring: byQuarter },
+      schema: {
+        tags,
+        summary: 'Explain a level',
+        params: merchantQuarter,
+        querystring: byQuarter,
+        response,
+      },
     },
     async (request) => {
       ownMerchant(request, request.params.merchantId);

@@ -17,6 +17,15 @@ import {
 } from '../../services/merchant-views.js';
 import { workbench } from '../../services/workbench.js';
 import { ownMerchant } from '../auth.js';
+import {
+  assessmentSchema,
+  couponSchema,
+  feeSchema,
+  merchantSchema,
+  pageOf,
+  settlementSchema,
+  workbenchSchema,
+} from '../responses.js';
 import { dateText, idParam, instantQuery, pageQuery } from '../schemas.js';
 
 /**
@@ -43,7 +52,12 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/merchants',
     {
       config: { access: 'operator' },
-      schema: { tags, summary: 'Every merchant, by id', querystring: pageQuery },
+      schema: {
+        tags,
+        summary: 'Every merchant, by id',
+        querystring: pageQuery,
+        response: { 200: pageOf(merchantSchema) },
+      },
     },
     async (request) => listMerchants(db, request.query.after, request.query.limit),
   );
@@ -55,6 +69,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'A merchant with its FX rating changes and risk flags',
+        response: { 200: merchantSchema },
         params: idParam,
       },
     },
@@ -74,6 +89,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
           'The export workbench in one call: levels, benefits, this quarter, coupons, fees, settlements',
         params: idParam,
         querystring: z.strictObject({ at: instantQuery.optional() }),
+        response: { 200: workbenchSchema },
       },
     },
     async (request) => {
@@ -87,7 +103,18 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/merchants/:id/coupons',
     {
       config: merchantAccess,
-      schema: { tags, summary: 'Coupons with their uses and ledger entries', params: idParam },
+      schema: {
+        tags,
+        summary: 'Coupons with their uses and ledger entries',
+        params: idParam,
+        response: {
+          200: z.object({
+            merchantId: z.string(),
+            balanceCny: z.string(),
+            items: z.array(couponSchema),
+          }),
+        },
+      },
     },
     async (request) => {
       const merchantId = await merchantOf(request, request.params.id);
@@ -103,6 +130,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Basic service fees with their breakdown, latest first',
+        response: { 200: pageOf(feeSchema) },
         params: idParam,
         querystring: pageQuery,
       },
@@ -120,6 +148,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'FX settlements with their subsidies, latest first',
+        response: { 200: pageOf(settlementSchema) },
         params: idParam,
         querystring: pageQuery,
       },
@@ -134,7 +163,12 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/merchants/:id/assessments',
     {
       config: merchantAccess,
-      schema: { tags, summary: 'Every level the merchant was given', params: idParam },
+      schema: {
+        tags,
+        summary: 'Every level the merchant was given',
+        params: idParam,
+        response: { 200: z.object({ items: z.array(assessmentSchema) }) },
+      },
     },
     async (request) => merchantAssessments(db, await merchantOf(request, request.params.id)),
   );
@@ -200,6 +234,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['coupons'],
         summary: 'A coupon with its uses and ledger entries',
+        response: { 200: couponSchema },
         params: idParam,
       },
     },
