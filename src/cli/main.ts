@@ -12,7 +12,7 @@ import { demoCommand } from './demo.js';
 import { reportFailure } from './errors.js';
 import { replayCommand } from './replay.js';
 import { rulebookCommands } from './rulebook.js';
-import { serveCommand, tokenCreateCommand } from './serve.js';
+import { serveCommand, tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { withStoreOption } from './store-options.js';
 
@@ -143,16 +143,21 @@ withStoreOption(
     .option('--no-scheduler', 'run nothing by the clock; runs only by POST /v1/assessments/run'),
 ).action(serveCommand);
 
+const token = program.command('token').description('API tokens');
 withStoreOption(
-  program
-    .command('token')
-    .description('API tokens')
+  token
     .command('create')
     .description('make an API token and print it once')
     .option('--operator', 'a token for operators: every route')
     .option('--merchant <id>', "a token for one merchant's own routes")
     .option('--label <text>', 'a note kept with the token'),
 ).action(tokenCreateCommand);
+withStoreOption(
+  token.command('list').description('every token: id, kind, merchant, label, revoked'),
+).action(tokenListCommand);
+withStoreOption(
+  token.command('revoke').description('revoke a token by its id').argument('<id>', 'tok_…'),
+).action(tokenRevokeCommand);
 
 rulebookCommands(program);
 

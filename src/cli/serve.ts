@@ -1,7 +1,10 @@
 import { LadderError } from '../core/errors.js';
+import { formatInstant } from '../core/time.js';
 import { startServer } from '../http/serve.js';
-import { createToken } from '../services/tokens.js';
+import { createToken, listTokens, revokeToken } from '../services/tokens.js';
+import { fromPg, fromPgNullable } from '../store/rows.js';
 import { openCliStore, type StoreFlags, withStore } from './store-options.js';
+import { renderTable } from './table.js';
 
 /** `ladder serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serveCommand(
@@ -56,4 +59,37 @@ export async function tokenCreateCommand(
       'it is shown once and cannot be recovered:\n',
   );
   process.stdout.write(`${created.token}\n`);
+}
+
+/** `ladder token list`: ids, kinds and states; never a token, which the store does not have. */
+export async function tokenListCommand(flags: StoreFlags): Promise<void> {
+  const tokens = await withStore(flags, (db) => listTokens(db));
+  const when = (text: string | null) => {
+    const at = fromPgNullable(text);
+    return at === null ? '' : formatInstant(at);
+  };
+  process.stdout.write(
+    `${renderTable(
+      ['id', 'kind', 'merchant', 'label', 'created', 'revoked'],
+      tokens.map((t) => [
+        t.id,
+        t.kind,
+        t.merchantId ?? '',
+        t.label ?? '',
+        formatInstant(fromPg(t.createdAt)),
+        when(t.revokedAt),
+      ]),
+    )}\n`,
+  );
+}
+
+/** `ladder token revoke ID`: the server refuses it within a few seconds (its cache). */
+export async function tokenRevokeCommand(id: string, flags: StoreFlags): Promise<void> {
+  const revoked = await withStore(flags, (db) => revokeToken(db, id));
+  if (!revoked) {
+    throw new LadderError('NOT_FOUND', `no live token ${id}`, [
+      { path: 'ID', message: 'names no token that is not already revoked', value: id },
+    ]);
+  }
+  process.stderr.write(`token ${id} revoked\n`);
 }

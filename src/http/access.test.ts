@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
+import { createToken, revokeToken } from '../services/tokens.js';
 import { openTestApp, type TestApp, type Who } from '../test-support/http.js';
 import { COUPON_A, FIXTURE, loadFixture } from '../test-support/http-fixture.js';
 import { STORES } from '../test-support/stores.js';
@@ -248,6 +249,21 @@ describe.each(STORES)('access to every route on $name', ({ open }) => {
       }
     },
   );
+
+  it('refuses a revoked token', async () => {
+    const made = await createToken(t.db, { kind: 'operator' }, 'to revoke');
+    await revokeToken(t.db, made.id);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/v1/merchants',
+      headers: { authorization: `Bearer ${made.token}` },
+    });
+
+    expect([res.statusCode, res.json().detail]).toEqual([
+      401,
+      'the API token is unknown or revoked',
+    ]);
+  });
 
   it('answers public routes without a token', async () => {
     for (const c of all.filter((x) => x.kind === 'public')) {

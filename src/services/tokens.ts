@@ -65,3 +65,34 @@ export async function revokeToken(db: Queryable, id: string): Promise<boolean> {
   );
   return rows.length > 0;
 }
+
+export interface TokenRow {
+  readonly id: string;
+  readonly kind: 'operator' | 'merchant';
+  readonly merchantId: string | null;
+  readonly label: string | null;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** Every token, without its hash: what `ladder token list` prints. */
+export async function listTokens(db: Queryable): Promise<TokenRow[]> {
+  const rows = await db.query<{
+    id: string;
+    kind: 'operator' | 'merchant';
+    merchant_id: string | null;
+    label: string | null;
+    created_at: string;
+    revoked_at: string | null;
+  }>(
+    'SELECT id, kind, merchant_id, label, created_at, revoked_at FROM api_tokens ORDER BY created_at, id',
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    merchantId: row.merchant_id,
+    label: row.label,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  }));
+}
