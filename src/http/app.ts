@@ -38,6 +38,13 @@ export interface AppOptions {
   /** Request bodies above this many bytes get 413. */
   readonly bodyLimitBytes?: number;
   readonly metrics?: Metrics;
+  /**
+   * Check each answer against its route's response schema on the way out.
+   * The tests turn it on, so that every declared shape is proven against
+   * real answers; `ladder serve` leaves it off: on the workbench it costs
+   * more CPU than computing the answer.
+   */
+  readonly checkResponses?: boolean;
 }
 
 export type LadderApp = FastifyInstance;
@@ -68,7 +75,7 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(zodValidatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(options.checkResponses ? serializerCompiler : () => JSON.stringify);
   // JSON only: a text body is refused with 415, not read as a string.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);

@@ -209,7 +209,7 @@ export async function listFees(
 
 // -------------------------------------------------------------- settlements
 
-interface SettlementRow {
+export interface SettlementRow {
   id: string;
   merchant_id: string;
   currency: string;
@@ -224,7 +224,7 @@ interface SettlementRow {
   reason: string | null;
 }
 
-function settlementView(row: SettlementRow) {
+export function settlementView(row: SettlementRow) {
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -279,7 +279,7 @@ export async function listSettlements(
 
 // ------------------------------------------------------------------ coupons
 
-interface CouponRow {
+export interface CouponRow {
   id: string;
   merchant_id: string;
   face_cny: string;
@@ -290,7 +290,7 @@ interface CouponRow {
   remaining: string;
 }
 
-interface UseRow {
+export interface UseRow {
   charge_id: string;
   seq: number;
   coupon_id: string;
@@ -300,7 +300,7 @@ interface UseRow {
   forfeited_at: string | null;
 }
 
-interface LedgerRow {
+export interface LedgerRow {
   seq: string;
   key: string;
   kind: LedgerKind;
@@ -378,6 +378,15 @@ export async function readCoupons(
         [ids, until],
       )
     : [];
+  return couponViews(coupons, uses, withLedger ? ledger : null);
+}
+
+/** Coupon rows, their uses and (when given) their ledger entries, as the API shows them. */
+export function couponViews(
+  coupons: readonly CouponRow[],
+  uses: readonly UseRow[],
+  ledger: readonly LedgerRow[] | null,
+): CouponView[] {
   return coupons.map((c) => ({
     id: c.id,
     merchantId: c.merchant_id,
@@ -397,7 +406,7 @@ export async function readCoupons(
         forfeited: u.forfeited_at !== null,
         forfeitedAt: instantOrNull(u.forfeited_at),
       })),
-    ...(withLedger
+    ...(ledger !== null
       ? {
           ledger: ledger
             .filter((l) => l.coupon_id === c.id)

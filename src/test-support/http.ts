@@ -46,6 +46,7 @@ export async function openTestApp(db: Db, clock?: Clock): Promise<TestApp> {
     ...(clock ? { clock } : {}),
     logger: false,
     metrics: new Metrics(false),
+    checkResponses: true,
   });
   const tokens = {
     operator: (await createToken(db, { kind: 'operator' })).token,
