@@ -14,6 +14,7 @@ import {
 import { importDirectory } from '../services/import.js';
 import { type ProgrammeReport, programmeReport } from '../services/programme-report.js';
 import { runUntil } from '../services/run.js';
+import { withRunLock } from '../services/run-lock.js';
 import type { Db } from '../store/db.js';
 import { progressReporter } from './progress.js';
 import { type StoreFlags, withExistingStore, withStore } from './store-options.js';
@@ -149,7 +150,8 @@ export async function runCommand(
     ]);
   }
   await withExistingStore(flags, async (db) => {
-    const summary = await runUntil(db, until);
+    // A server on the same PostgreSQL may be running too: one run at a time.
+    const summary = await withRunLock(db, () => runUntil(db, until));
     printRunSummary(summary, until);
   });
 }

@@ -1,6 +1,7 @@
 import { parseInstant } from '../core/time.js';
 import { programmeReport } from '../services/programme-report.js';
 import { runUntil } from '../services/run.js';
+import { withRunLock } from '../services/run-lock.js';
 import { generateCommand, importInto, printRunSummary, renderReport } from './commands.js';
 import { type StoreFlags, withStore } from './store-options.js';
 
@@ -21,7 +22,7 @@ export async function demoCommand(
   await withStore(flags, async (db) => {
     await importInto(db, flags.out, { rejected: 'rejected.csv' });
     const until = parseInstant(DEMO_UNTIL);
-    printRunSummary(await runUntil(db, until), until);
+    printRunSummary(await withRunLock(db, () => runUntil(db, until)), until);
     process.stdout.write(renderReport(await programmeReport(db), 'table'));
   });
 }
