@@ -228,3 +228,37 @@ describe.each(STORES)('ingest on $name', ({ open }) => {
     expect(await rowCounts(db)).toEqual(BASE_COUNTS);
   });
 });
+
+// Only a real server runs two transactions at once; PGlite serialises them.
+describe.each(STORES.filter((store) => store.name === 'postgres'))(
+  'concurrent ingest on $name',
+  ({ open }) => {
+    let db: Db;
+
+    beforeEach(async () => {
+      db = await open();
+      await db.transaction((tx) => ingest(tx, { merchants: at('merchants')([merchant('M-1')]) }));
+    });
+
+    afterEach(async () => {
+      await db.close();
+    });
+
+    it('refuses the second of two simultaneous sends of one order with other facts', async () => {
+      const outcomes = await Promise.allSettled([
+        db.transaction((tx) =>
+          ingest(tx, { orders: at('orders')([order('O-1', 'M-1', '100.00')]) }),
+        ),
+        db.transaction((tx) =>
+          ingest(tx, { orders: at('orders')([order('O-1', 'M-1', '200.00')]) }),
+        ),
+      ]);
+
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      expect(refused).toHaveLength(1);
+      expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
+      const rows = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM orders');
+      expect(Number(rows[0]?.n)).toBe(1);
+    });
+  },
+);

@@ -567,6 +567,7 @@ async function ingestById<Input extends { id: string }>(
   );
   const fresh = new Map<string, Record<string, unknown>>();
   const sent = new Map<string, Input>();
+  const whereOf = new Map<string, string>();
   for (const { value, where } of rows) {
     const problem = check(value, where);
     if (problem) {
@@ -588,9 +589,33 @@ async function ingestById<Input extends { id: string }>(
       continue;
     }
     fresh.set(value.id, kind.toRow(value));
+    whereOf.set(value.id, where);
   }
   if (issues.length > 0 && !skipBad) return;
   const written = await insertRows(tx, kind.table, kind.columns, [...fresh.values()]);
+  if (written < fresh.size) {
+    // Another transaction wrote some of these ids meanwhile: the same facts are
+    // a repeat, other facts a conflict, as if it had come first.
+    const now = await existingById<{ id: string } & Record<string, string | null>>(
+      tx,
+      `SELECT ${Object.keys(kind.columns).join(', ')} FROM ${kind.table} WHERE id = ANY($1)`,
+      [...fresh.keys()],
+    );
+    for (const id of fresh.keys()) {
+      const stored = now.get(id);
+      const value = sent.get(id);
+      if (!stored || !value) continue;
+      const { id: _id, ...facts } = value as Input & Record<string, unknown>;
+      if (!sameFacts(kind.fromRow(stored), facts)) {
+        issues.push({
+          path: field(whereOf.get(id) ?? kind.batchKey, 'id'),
+          message: `${kind.name} ${id} was sent at the same time with other facts`,
+          code: 'CONFLICT',
+          value: id,
+        });
+      }
+    }
+  }
   inserted[kind.batchKey] = written;
   unchanged[kind.batchKey] = rows.length - written;
 }
