@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import { LadderError } from '../core/errors.js';
 import { groupThousands } from '../core/money.js';
 import { type SimulationResult, simulate } from '../services/simulate.js';
+import { simulationCsv, simulationWorkbook, totalRows } from '../services/simulation-export.js';
 import { type StoreFlags, withExistingStore } from './store-options.js';
 import { renderTable } from './table.js';
 
@@ -56,7 +55,7 @@ export async function simulateCommand(flags: SimulateFlags): Promise<void> {
     );
   }
   if (flags.format === 'xlsx') {
-    await writeWorkbook(result, flags.out ?? 'simulation.xlsx');
+    await simulationWorkbook(result).xlsx.writeFile(flags.out ?? 'simulation.xlsx');
     process.stderr.write(`wrote ${flags.out}\n`);
     return;
   }
@@ -64,31 +63,10 @@ export async function simulateCommand(flags: SimulateFlags): Promise<void> {
     flags.format === 'json'
       ? `${JSON.stringify(result, null, 2)}\n`
       : flags.format === 'csv'
-        ? toCsv(result)
+        ? simulationCsv(result)
         : toTable(result, Number.parseInt(flags.top, 10) || 20);
   if (flags.out) await writeFile(flags.out, text);
   else process.stdout.write(text);
-}
-
-const TOTAL_LABELS: Record<string, string> = {
-  feeErrors: 'orders without a fee (count)',
-  feeIncomeCny: 'fee income (net)',
-  discountCostCny: 'discount cost',
-  rebatesCny: 'jump rebates',
-  subsidiesCny: 'FX subsidies',
-  couponLiabilityCny: 'coupon liability',
-};
-
-function totalRows(result: SimulationResult): string[][] {
-  return Object.keys(result.totals.base).map((key) => {
-    const k = key as keyof SimulationResult['totals']['base'];
-    return [
-      TOTAL_LABELS[k] ?? k,
-      result.totals.base[k],
-      result.totals.draft[k],
-      result.totals.difference[k],
-    ];
-  });
 }
 
 function toTable(result: SimulationResult, top: number): string {
@@ -158,74 +136,4 @@ function toTable(result: SimulationResult, top: number): string {
     ),
     '',
   ].join('\n');
-}
-
-function merchantRows(result: SimulationResult): string[][] {
-  return result.merchants.map((m) => [
-    m.merchantId,
-    m.base.feesNetCny,
-    m.draft.feesNetCny,
-    m.base.rebatesCny,
-    m.draft.rebatesCny,
-    m.base.subsidiesCny,
-    m.draft.subsidiesCny,
-    m.base.couponsOutstandingCny,
-    m.draft.couponsOutstandingCny,
-    m.netImpactCny,
-  ]);
-}
-
-const MERCHANT_HEADERS = [
-  'merchantId',
-  'feesNetCny base',
-  'feesNetCny draft',
-  'rebatesCny base',
-  'rebatesCny draft',
-  'subsidiesCny base',
-  'subsidiesCny draft',
-  'couponsOutstandingCny base',
-  'couponsOutstandingCny draft',
-  'netImpactCny',
-];
-
-function toCsv(result: SimulationResult): string {
-  return stringify([MERCHANT_HEADERS, ...merchantRows(result)]);
-}
-
-async function writeWorkbook(result: SimulationResult, path: string): Promise<void> {
-  const book = new ExcelJS.Workbook();
-  const totals = book.addWorksheet('Totals');
-  totals.addRow(['', 'base', 'draft', 'difference']);
-  for (const row of totalRows(result)) totals.addRow(row);
-  const levels = book.addWorksheet('Levels');
-  levels.addRow(['service', 'quarter', 'level', 'base', 'draft']);
-  for (const c of result.levelCounts)
-    levels.addRow([c.service, c.quarter, c.level, c.base, c.draft]);
-  const moves = book.addWorksheet('Moves');
-  moves.addRow([
-    'merchantId',
-    'service',
-    'quarter',
-    'amountUsd',
-    'base',
-    'draft',
-    'why (base)',
-    'why (draft)',
-  ]);
-  for (const m of result.moves)
-    moves.addRow([
-      m.merchantId,
-      m.service,
-      m.quarter,
-      m.amountUsd,
-      m.baseLevel,
-      m.draftLevel,
-      m.base?.en ?? '',
-      m.draft?.en ?? '',
-    ]);
-  const merchants = book.addWorksheet('Merchants');
-  merchants.addRow(MERCHANT_HEADERS);
-  // Amounts stay decimal strings: a spreadsheet float would not be exact to the fen.
-  for (const row of merchantRows(result)) merchants.addRow(row);
-  await book.xlsx.writeFile(path);
 }
