@@ -1,6 +1,7 @@
 import { LadderError } from '../core/errors.js';
 import type { Explanation } from '../core/explanation.js';
 import { type Dec, dec, formatAmount, formatFen, ZERO } from '../core/money.js';
+import type { Rulebook } from '../core/rulebook/rulebook.js';
 import {
   compareQuarters,
   isQuarter,
@@ -100,6 +101,8 @@ interface SideFigures {
 }
 
 const RESULT_TABLES = [
+  // Deliveries name events by seq; they go first (and come back with the rollback).
+  'webhook_deliveries',
   'events',
   'ledger_entries',
   'coupon_uses',
@@ -129,7 +132,36 @@ function inside(tx: Queryable, db: Db): Db {
   };
 }
 
-export async function simulate(db: Db, request: SimulationRequest): Promise<SimulationResult> {
+/** Where a simulation stands: the base side runs, then the draft side, then it is done. */
+export type SimulationStage = 'base' | 'draft' | 'done';
+
+/**
+ * Told as a simulation goes: 0 as the base side starts, 0.5 as the draft
+ * side starts, 1 once the figures are read. It is called inside the
+ * simulation's transaction, so it must not wait on the store.
+ */
+export type SimulationProgress = (progress: number, stage: SimulationStage) => void;
+
+/** A request checked against the store: what `simulate` runs, or the reason it cannot. */
+export interface PreparedSimulation {
+  /** The newest published version the base side uses. */
+  readonly base: Rulebook;
+  readonly draft: Rulebook;
+  readonly carriedMonths: readonly string[];
+  readonly highestBase: number;
+  readonly draftVersion: number;
+  readonly baseVersions: readonly Rulebook[];
+}
+
+/**
+ * Every check a simulation makes before it runs (quarters, base version,
+ * the draft's schema and id), with nothing written: the HTTP API answers a
+ * bad request with these before it queues the run.
+ */
+export async function prepareSimulation(
+  db: Queryable,
+  request: SimulationRequest,
+): Promise<PreparedSimulation> {
   for (const [name, value] of [
     ['from', request.from],
     ['to', request.to],
@@ -167,6 +199,25 @@ export async function simulate(db: Db, request: SimulationRequest): Promise<Simu
   }
   const highestBase = Math.max(...baseVersions.map((v) => v.document.version));
   const draftVersion = Math.max(...published.map((v) => v.document.version)) + 1;
+  const base = baseVersions[baseVersions.length - 1] as Rulebook;
+  return {
+    base,
+    draft,
+    carriedMonths: carried.carriedMonths,
+    highestBase,
+    draftVersion,
+    baseVersions,
+  };
+}
+
+export async function simulate(
+  db: Db,
+  request: SimulationRequest,
+  onProgress: SimulationProgress = () => {},
+): Promise<SimulationResult> {
+  const prepared = await prepareSimulation(db, request);
+  const { draft, highestBase, draftVersion, baseVersions } = prepared;
+  const rulebookId = prepared.base.document.id;
 
   // Run until the assessment that reads `to`'s amounts, whichever side's calendar says.
   const calendar = [
@@ -178,11 +229,27 @@ export async function simulate(db: Db, request: SimulationRequest): Promise<Simu
     ...calendar.filter((a) => a.quarter === request.to).map((a) => a.at),
   );
 
+  // The lock each assessment takes (runAssessment in run.ts), all of them taken
+  // first, in one order. The transaction then holds the events trigger's lock
+  // from its first event to the end, and a run elsewhere, which takes one
+  // assessment lock and then that events lock, would deadlock with it if the
+  // simulation still had an assessment lock to wait for.
+  const assessmentLocks = [
+    ...new Set(
+      calendar.filter((a) => a.at <= until).map((a) => `assess:${a.service}:${a.quarter}`),
+    ),
+  ].sort();
+
   try {
     await db.transaction(async (tx) => {
       const scratch = inside(tx, db);
+      for (const key of assessmentLocks) {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      }
       await tx.query('DELETE FROM rulebook_versions WHERE version > $1', [highestBase]);
+      onProgress(0, 'base');
       const base = await runSide(scratch, request, until);
+      onProgress(0.5, 'draft');
 
       await tx.query(
         'INSERT INTO rulebook_versions (id, version, effective_from, document) VALUES ($1, $2, $3, $4::jsonb)',
@@ -201,7 +268,8 @@ export async function simulate(db: Db, request: SimulationRequest): Promise<Simu
         base,
         drafted,
       );
-      throw new Rollback({ ...result, carriedMonthlyRates: carried.carriedMonths });
+      onProgress(1, 'done');
+      throw new Rollback({ ...result, carriedMonthlyRates: [...prepared.carriedMonths] });
     });
   } catch (err) {
     if (err instanceof Rollback) return err.result;

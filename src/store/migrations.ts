@@ -280,6 +280,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_in_commit_order BEFORE INSERT ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_in_commit_order();
   `,
+  // 3: what-if simulations asked of the server (POST /v1/simulations), kept
+  // with their request and result so that they survive a restart and can be
+  // compared. A row is written when the run is queued and again when it ends;
+  // the run itself writes nothing else (it is rolled back). `heartbeat_at`
+  // lets a server tell a run of a process that died from one still going.
+  `
+  CREATE TABLE simulations (
+    id text PRIMARY KEY,
+    seq bigserial NOT NULL UNIQUE,
+    status text NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    stage text CHECK (stage IN ('queued', 'base', 'draft', 'done')),
+    progress numeric NOT NULL CHECK (progress >= 0 AND progress <= 1),
+    request jsonb NOT NULL,
+    changes jsonb NOT NULL,
+    result jsonb,
+    error jsonb,
+    created_at timestamptz NOT NULL,
+    finished_at timestamptz,
+    heartbeat_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((status = 'done') = (result IS NOT NULL)),
+    CHECK ((status = 'failed') = (error IS NOT NULL)),
+    CHECK ((status = 'running') = (finished_at IS NULL))
+  );
+  `,
 ];
 
 /**
