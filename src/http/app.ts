@@ -20,6 +20,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { merchantRoutes } from './routes/merchants.js';
 import { operationRoutes } from './routes/operations.js';
 import { rulebookRoutes } from './routes/rulebooks.js';
+import { simulationRoutes } from './routes/simulations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { zodValidatorCompiler } from './validation.js';
 import { registerWebApp } from './web-static.js';
@@ -154,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   await typed.register(assessmentRoutes);
   await typed.register(eventRoutes);
   await typed.register(webhookRoutes);
+  await typed.register(simulationRoutes);
   await registerWebApp(app);
   await app.ready();
   return app;
