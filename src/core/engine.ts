@@ -472,14 +472,25 @@ function applyCharge(
   });
 }
 
+function earliest(rulebooks: readonly Rulebook[]): Rulebook | undefined {
+  return [...rulebooks].sort(
+    (a, b) => a.effectiveFrom - b.effectiveFrom || a.document.version - b.document.version,
+  )[0];
+}
+
 function settle(input: SegmentInput, settlement: Settlement, out: SegmentOutput): void {
-  const rulebook = versionInForce(input.rulebooks, settlement.at);
+  // Before the first version takes effect, the first version's conditions are the
+  // ones to fail (its level and window), so such a settlement gets a reason, not a crash.
+  const rulebook = versionInForce(input.rulebooks, settlement.at) ?? earliest(input.rulebooks);
   const merchant = input.merchants.get(settlement.merchantId);
   if (!rulebook || !merchant) {
     throw new Error(`settlement ${settlement.id}: no rulebook or merchant loaded`);
   }
   const service = rulebook.document.fxSubsidy.service;
-  const level = levelAt(input, settlement.merchantId, service, settlement.at) ?? '-';
+  const level =
+    levelAt(input, settlement.merchantId, service, settlement.at) ??
+    lowestLevel(rulebook, service) ??
+    '-';
   const result = settleFx({ settlement, merchant, level, rulebook });
   out.settlements.push({ ...result, rulebookKey: rulebook.key });
 }

@@ -20,9 +20,15 @@ import { instantProblem, parseInstant } from './time.js';
  */
 
 const id = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
-const positiveDecimal = z.string().refine(isPositiveDecimal, {
-  message: 'must be a decimal string greater than 0, such as "1200.50" or "7.1000"',
-});
+// Bounded so that every product the rules form stays exact within the decimal precision.
+const positiveDecimal = z
+  .string()
+  .refine(isPositiveDecimal, {
+    message: 'must be a decimal string greater than 0, such as "1200.50" or "7.1000"',
+  })
+  .refine((text) => /^\d{1,20}(?:\.\d{1,10})?$/.test(text), {
+    message: 'must have at most 20 digits before the point and 10 after',
+  });
 export const instantText = z.string().superRefine((text, ctx) => {
   const problem = instantProblem(text);
   if (problem === 'missing-offset') {
@@ -209,6 +215,33 @@ export function checkScenario(
   const settlements = dedupe(input.settlements, (s) => s.id, 'settlements', issues);
 
   input.merchants.forEach((merchant, i) => {
+    const flagEnds = new Map<number, string | null>();
+    merchant.riskFlags?.forEach((flag, j) => {
+      const from = parseInstant(flag.from);
+      const to = flag.to === null ? null : String(parseInstant(flag.to));
+      if (flagEnds.has(from) && flagEnds.get(from) !== to) {
+        issues.push({
+          path: `merchants[${i}].riskFlags[${j}]`,
+          message: 'repeats the start of another flag with another end',
+          code: 'CONFLICT',
+          value: flag.from,
+        });
+      }
+      flagEnds.set(from, to);
+    });
+    const ratings = new Map<number, string>();
+    merchant.fxRatingChanges?.forEach((change, j) => {
+      const at = parseInstant(change.at);
+      if (ratings.has(at) && ratings.get(at) !== change.rating) {
+        issues.push({
+          path: `merchants[${i}].fxRatingChanges[${j}]`,
+          message: 'gives another rating at the same instant as an earlier change',
+          code: 'CONFLICT',
+          value: change.at,
+        });
+      }
+      ratings.set(at, change.rating);
+    });
     merchant.riskFlags?.forEach((flag, j) => {
       if (flag.to !== null && parseInstant(flag.to) < parseInstant(flag.from)) {
         issues.push({
@@ -275,6 +308,12 @@ export function checkScenario(
         path: `charges[${i}].orderId`,
         message: 'names no order of the scenario',
         value: charge.orderId,
+      });
+    } else if (parseInstant(charge.at) < parseInstant(order.clearedAt)) {
+      issues.push({
+        path: `charges[${i}].at`,
+        message: `is before order ${charge.orderId} was cleared`,
+        value: charge.at,
       });
     } else if (order.merchantId !== charge.merchantId) {
       issues.push({

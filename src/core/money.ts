@@ -3,12 +3,13 @@ import { Decimal } from 'decimal.js';
 /**
  * Exact decimal arithmetic for every amount, rate and count of pips.
  *
- * Precision 50 is far beyond any amount the programme sees, so no operation
- * before the one rounding that SPEC names ever loses a digit. Every rounding
+ * Precision 100 holds the exact product of the longest inputs the schemas
+ * accept (20 + 10 digits) with every rate, so no operation before the one
+ * rounding that SPEC names ever loses a digit. Every rounding
  * names its mode: half-up, as SPEC §5–§9 require.
  */
 export const Dec = Decimal.clone({
-  precision: 50,
+  precision: 100,
   rounding: Decimal.ROUND_HALF_UP,
   toExpNeg: -40,
   toExpPos: 40,

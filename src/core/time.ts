@@ -13,7 +13,7 @@ export type Quarter = string;
 export const PROGRAMME_TIME_ZONE = 'Asia/Shanghai';
 
 const INSTANT_WITH_OFFSET =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::[0-5]\d(?:\.\d{1,3})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const QUARTER = /^(\d{4})-Q([1-4])$/;
 

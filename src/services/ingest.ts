@@ -198,7 +198,63 @@ async function ingestMerchants(
   );
 }
 
-async function writeRiskFlags(tx: Queryable, flags: readonly RiskFlagRow[]): Promise<number> {
+/**
+ * The same fact twice is one; two facts under one key (a flag's start, a
+ * rating change's instant) that disagree are refused, in the batch and
+ * against the store. An open flag may later be closed: that is its end
+ * arriving, not a conflict.
+ */
+async function checkKeyedFacts(
+  tx: Queryable,
+  sql: string,
+  merchantIds: readonly string[],
+  rows: readonly { key: string; value: string }[],
+  what: string,
+  closesOpen: boolean,
+): Promise<void> {
+  const stored = new Map<string, string>();
+  for (const batch of chunks([...new Set(merchantIds)])) {
+    for (const row of await tx.query<{ key: string; value: string }>(sql, [batch])) {
+      stored.set(row.key, row.value);
+    }
+  }
+  const sent = new Map<string, string>();
+  for (const { key, value } of rows) {
+    const before = sent.get(key) ?? stored.get(key);
+    const closing = closesOpen && before === '' && value !== '';
+    const reopening = closesOpen && before !== undefined && value === '';
+    if (before !== undefined && before !== value && !closing && !reopening) {
+      throw new LadderError('CONFLICT', `${what} ${key} was sent before with other facts`, [
+        { path: what, message: `${key} was sent before with other facts`, value: key },
+      ]);
+    }
+    if (!reopening) sent.set(key, value);
+  }
+}
+
+async function writeRiskFlags(tx: Queryable, given: readonly RiskFlagRow[]): Promise<number> {
+  const keyed = given.map((flag) => ({
+    flag,
+    key: `${flag.merchantId} ${new Date(parseInstant(flag.from)).toISOString()}`,
+    value: flag.to === null ? '' : new Date(parseInstant(flag.to)).toISOString(),
+  }));
+  await checkKeyedFacts(
+    tx,
+    `SELECT merchant_id || ' ' || to_char(from_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS key,
+            COALESCE(to_char(to_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '') AS value
+     FROM risk_flags WHERE merchant_id = ANY($1)`,
+    given.map((flag) => flag.merchantId),
+    keyed,
+    'risk flag',
+    true,
+  );
+  // One row per key, the closing one where a batch holds both: an upsert may touch a row once.
+  const byKey = new Map<string, RiskFlagRow>();
+  for (const { flag, key } of keyed) {
+    const kept = byKey.get(key);
+    if (!kept || kept.to === null) byKey.set(key, flag);
+  }
+  const flags = [...byKey.values()];
   // A flag is keyed by its start; closing an open flag later sets its end.
   return insertRows(
     tx,
@@ -216,8 +272,24 @@ async function writeRiskFlags(tx: Queryable, flags: readonly RiskFlagRow[]): Pro
 
 async function writeRatingChanges(
   tx: Queryable,
-  changes: readonly FxRatingChangeRow[],
+  given: readonly FxRatingChangeRow[],
 ): Promise<number> {
+  const keyed = given.map((change) => ({
+    change,
+    key: `${change.merchantId} ${new Date(parseInstant(change.at)).toISOString()}`,
+    value: change.rating,
+  }));
+  await checkKeyedFacts(
+    tx,
+    `SELECT merchant_id || ' ' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS key,
+            rating AS value
+     FROM fx_rating_changes WHERE merchant_id = ANY($1)`,
+    given.map((change) => change.merchantId),
+    keyed,
+    'FX rating change',
+    false,
+  );
+  const changes = [...new Map(keyed.map(({ change, key }) => [key, change])).values()];
   return insertRows(
     tx,
     'fx_rating_changes',
@@ -483,15 +555,27 @@ const CHARGES: FactKind<ChargeInput> = {
   // A charge names an order, and that order's merchant: SPEC §12.
   async references(tx, values) {
     const ownerOf = new Map<string, string>();
+    const clearedAt = new Map<string, number>();
     for (const batch of chunks([...new Set(values.map((c) => c.orderId))])) {
-      const rows = await tx.query<{ id: string; merchant_id: string }>(
-        'SELECT id, merchant_id FROM orders WHERE id = ANY($1)',
+      const rows = await tx.query<{ id: string; merchant_id: string; cleared_at: string }>(
+        'SELECT id, merchant_id, cleared_at FROM orders WHERE id = ANY($1)',
         [batch],
       );
-      for (const row of rows) ownerOf.set(row.id, row.merchant_id);
+      for (const row of rows) {
+        ownerOf.set(row.id, row.merchant_id);
+        clearedAt.set(row.id, fromPg(row.cleared_at));
+      }
     }
     return (value, where) => {
       const owner = ownerOf.get(value.orderId);
+      const cleared = clearedAt.get(value.orderId);
+      if (cleared !== undefined && parseInstant(value.at) < cleared) {
+        return {
+          path: field(where, 'at'),
+          message: `is before order ${value.orderId} was cleared`,
+          value: value.at,
+        };
+      }
       if (owner === undefined) {
         return {
           path: field(where, 'orderId'),

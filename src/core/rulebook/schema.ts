@@ -14,7 +14,7 @@ import { instantProblem, isQuarter } from '../time.js';
 // pattern cannot say (greater than 0, at most 1, a real calendar instant).
 const DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
 const INSTANT_OR_DATE =
-  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::[0-5]\d(?:\.\d{1,3})?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
 
 const positiveDecimal = z
   .string()

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openPgliteMemory } from '../store/pglite.js';
+import { replayScenario } from './replay.js';
+
+/** The SPEC §12 example, varied at the edges a breaker found. */
+const CASES = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'cases');
+interface Scenario {
+  orders: { clearedAt: string; amountUsd: string }[];
+  orderEvents: unknown[];
+  settlements: { at: string }[];
+  merchants: {
+    riskFlags: { from: string; to: string | null }[];
+    fxRatingChanges: { at: string; rating: string }[];
+  }[];
+}
+
+const example = () =>
+  JSON.parse(readFileSync(resolve(CASES, 'spec-example.json'), 'utf8')) as Scenario;
+
+function one<T>(list: T[], index = 0): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`the example has no item ${index}`);
+  return item;
+}
+
+async function replay(scenario: unknown) {
+  const db = await openPgliteMemory();
+  try {
+    return await replayScenario(db, scenario);
+  } finally {
+    await db.close();
+  }
+}
+
+describe.runIf(require_cases())('replaying edge cases of the SPEC example', () => {
+  it('gives a settlement before the rulebook takes effect a reason, not a crash', async () => {
+    const scenario = example();
+    one(scenario.settlements).at = '2024-03-01T10:00:00+08:00';
+    const report = await replay(scenario);
+    // No assessment yet: LV1, which earns no pips, the first condition of SPEC §9.
+    expect(report.settlements).toEqual([
+      expect.objectContaining({ settlementId: 'S-1', level: 'LV1', pips: 0, reason: 'level' }),
+    ]);
+  });
+
+  it('takes the same risk flag sent twice as one', async () => {
+    const scenario = example();
+    one(scenario.merchants).riskFlags.push({ ...one(one(scenario.merchants).riskFlags) });
+    const report = await replay(scenario);
+    expect(report.wallets).toEqual([{ merchantId: 'M-001', balanceCny: '3150.00' }]);
+  });
+
+  it.each([
+    [
+      'a charge before its order cleared',
+      (s: Scenario) => {
+        one(s.orders, 2).clearedAt = '2024-10-05T10:00:00+08:00';
+        s.orderEvents = [];
+      },
+      'charges[0].at',
+    ],
+    [
+      'a flag repeated with another end',
+      (s: Scenario) => {
+        one(s.merchants).riskFlags.push({
+          from: '2025-01-10T00:00:00+08:00',
+          to: '2025-02-01T00:00:00+08:00',
+        });
+      },
+      'merchants[0].riskFlags[1]',
+    ],
+    [
+      'two ratings at one instant',
+      (s: Scenario) => {
+        one(s.merchants).fxRatingChanges.push({ at: '2024-12-01T00:00:00+08:00', rating: 'C' });
+      },
+      'merchants[0].fxRatingChanges[1]',
+    ],
+    [
+      'an instant finer than a millisecond',
+      (s: Scenario) => {
+        one(s.orders, 0).clearedAt = '2024-03-15T10:00:00.0001+08:00';
+      },
+      'orders[0].clearedAt',
+    ],
+    [
+      'a 60th second',
+      (s: Scenario) => {
+        one(s.orders, 0).clearedAt = '2024-03-15T10:00:60+08:00';
+      },
+      'orders[0].clearedAt',
+    ],
+    [
+      'an amount longer than the schema allows',
+      (s: Scenario) => {
+        one(s.orders, 0).amountUsd = '20000.33333333333333333333';
+      },
+      'orders[0].amountUsd',
+    ],
+  ])('refuses %s, naming the field', async (_, change, path) => {
+    const scenario = example();
+    change(scenario);
+    await expect(replay(scenario)).rejects.toMatchObject({
+      issues: [expect.objectContaining({ path })],
+    });
+  });
+});
+
+function require_cases(): boolean {
+  try {
+    readFileSync(resolve(CASES, 'spec-example.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
