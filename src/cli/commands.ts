@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { LadderError } from '../core/errors.js';
@@ -31,7 +32,14 @@ export function parseUntil(text: string): number {
       { path: '--until', message: why, value: text },
     ]);
   }
-  return parseInstant(text);
+  const at = parseInstant(text);
+  const year = new Date(at).getUTCFullYear();
+  if (year < 2000 || year > 2100) {
+    throw new LadderError('INVALID_INPUT', '--until is outside 2000–2100', [
+      { path: '--until', message: 'must be between 2000 and 2100', value: text },
+    ]);
+  }
+  return at;
 }
 
 function positiveInteger(name: string, text: string): number {
@@ -75,6 +83,11 @@ export async function generateCommand(flags: GenerateFlags): Promise<void> {
       .replace(/^seed\b/, '--seed');
     throw new LadderError('INVALID_INPUT', message);
   }
+  if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) {
+    throw new LadderError('INVALID_INPUT', `--out ${flags.out} is a file, not a directory`, [
+      { path: '--out', message: 'is a file, not a directory', value: flags.out },
+    ]);
+  }
   const progress = progressReporter('generate');
   const summary = await writeDataset(flags.out, options, (done, total) =>
     progress.update(done, total, 'merchants'),
@@ -89,6 +102,24 @@ export async function importCommand(
   dir: string,
   flags: StoreFlags & { skipBad?: boolean; rejected: string },
 ): Promise<void> {
+  // Refuse before a store is created or anything is read.
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new LadderError('INVALID_INPUT', `${dir} is not a directory`, [
+      { path: 'DIR', message: 'is not a directory', value: dir },
+    ]);
+  }
+  if (flags.skipBad) {
+    // The rejected rows must have somewhere to go before good ones are committed.
+    try {
+      await writeFile(flags.rejected, '');
+    } catch (err) {
+      throw new LadderError(
+        'INVALID_INPUT',
+        `cannot write ${flags.rejected}: ${(err as Error).message}`,
+        [{ path: '--rejected', message: 'is not a writable file', value: flags.rejected }],
+      );
+    }
+  }
   await withStore(flags, (db) => importInto(db, dir, flags));
 }
 

@@ -149,6 +149,13 @@ export async function importDirectory(
     ]);
   }
   const present = FILE_KINDS.filter((kind) => existsSync(join(dir, kind.file)));
+  for (const kind of present) {
+    if (!statSync(join(dir, kind.file)).isFile()) {
+      throw new LadderError('INVALID_INPUT', `${join(dir, kind.file)} is not a file`, [
+        { path: kind.file, message: 'is not a file' },
+      ]);
+    }
+  }
   if (present.length === 0) {
     const names = FILE_KINDS.map((k) => k.file).join(', ');
     throw new LadderError('INVALID_INPUT', `${dir} holds none of ${names}`);
@@ -175,6 +182,17 @@ export async function importDirectory(
   return imported;
 }
 
+function checkHeader(kind: FileKind, header: string[] | null): void {
+  const missing = kind.columns.filter(
+    (c) => !kind.optional.includes(c) && !(header ?? []).includes(c),
+  );
+  if (missing.length === 0) return;
+  const what = header === null ? 'has no header row' : `lacks column(s) ${missing.join(', ')}`;
+  throw new LadderError('INVALID_INPUT', `${kind.file} ${what}`, [
+    { path: `${kind.file}:1`, message: `${what}; expected ${kind.columns.join(',')}` },
+  ]);
+}
+
 async function importFile(
   tx: Queryable,
   path: string,
@@ -188,8 +206,18 @@ async function importFile(
   stream.on('data', (chunk) => {
     bytesRead += chunk.length;
   });
+  let header: string[] | null = null;
   const parser = stream.pipe(
-    parse({ bom: true, columns: true, info: true, skip_empty_lines: true, trim: false }),
+    parse({
+      bom: true,
+      columns: (names: string[]) => {
+        header = names;
+        return names;
+      },
+      info: true,
+      skip_empty_lines: true,
+      trim: false,
+    }),
   );
 
   const summary = { file: kind.file, rows: 0, inserted: 0, unchanged: 0, rejected: 0 };
@@ -216,19 +244,7 @@ async function importFile(
     }>) {
       if (!headerChecked) {
         headerChecked = true;
-        const missing = kind.columns.filter((c) => !(c in record));
-        if (missing.length > 0) {
-          throw new LadderError(
-            'INVALID_INPUT',
-            `${kind.file} lacks column(s) ${missing.join(', ')}`,
-            [
-              {
-                path: `${kind.file}:1`,
-                message: `lacks column(s) ${missing.join(', ')}; expected ${kind.columns.join(',')}`,
-              },
-            ],
-          );
-        }
+        checkHeader(kind, header);
       }
       summary.rows += 1;
       const where = `${kind.file}:${info.lines}`;
@@ -260,6 +276,8 @@ async function importFile(
       [{ path: kind.file, message: `is not valid CSV: ${message}` }],
     );
   }
+  // A file without data rows must still be the file it says it is.
+  if (!headerChecked) checkHeader(kind, header);
   await flush();
   if (Object.keys(rates).length > 0) {
     const published = await publishMonthlyRates(tx, rates);
