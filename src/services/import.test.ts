@@ -150,4 +150,16 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
       ['risk-flags.csv', 0, 1],
     ]);
   });
+
+  it.each([
+    ['an empty file', ''],
+    ['a header of other columns', 'foo,bar\n'],
+  ])('refuses %s named orders.csv, before writing anything', async (_, text) => {
+    writeFileSync(join(dir, 'orders.csv'), text);
+    await expect(importDirectory(db, dir)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [expect.objectContaining({ path: 'orders.csv:1' })],
+    });
+    expect(await count(db, 'merchants')).toBe(0);
+  });
 });
