@@ -4,6 +4,7 @@ import {
   CalculatorOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
+  ExperimentOutlined,
   FileTextOutlined,
   LogoutOutlined,
   TeamOutlined,
@@ -35,6 +36,9 @@ const MerchantsPage = lazy(() =>
 const RulebooksPage = lazy(() =>
   import('./pages/RulebooksPage').then((m) => ({ default: m.RulebooksPage })),
 );
+const SimulationPage = lazy(() =>
+  import('./pages/simulation/SimulationPage').then((m) => ({ default: m.SimulationPage })),
+);
 
 interface NavItem {
   readonly path: string;
@@ -48,6 +52,7 @@ const CONSOLE: readonly NavItem[] = [
   { path: '/console/merchants', label: 'nav.merchants', icon: <TeamOutlined /> },
   { path: '/console/import', label: 'nav.import', icon: <CloudUploadOutlined /> },
   { path: '/console/rulebooks', label: 'nav.rulebooks', icon: <FileTextOutlined /> },
+  { path: '/console/simulations', label: 'nav.simulations', icon: <ExperimentOutlined /> },
   { path: '/console/explain', label: 'nav.explain', icon: <CalculatorOutlined /> },
 ];
 
@@ -84,6 +89,8 @@ function Page({ session }: { readonly session: Session }) {
       return <MerchantsPage />;
     case '/console/rulebooks':
       return <RulebooksPage />;
+    case '/console/simulations':
+      return <SimulationPage />;
     case '/console/explain':
       return <ExplainPage />;
     default:
