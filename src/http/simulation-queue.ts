@@ -38,8 +38,8 @@ import type { Clock } from './context.js';
  */
 
 export interface SimulationQueueOptions {
-  /** Simulations that may wait behind the running one; more are refused with NOT_READY. */
-  readonly maxWaiting?: number;
+  /** Simulations running, waiting or being checked at once; more are refused with NOT_READY. */
+  readonly maxPending?: number;
   readonly heartbeatMs?: number;
 }
 
@@ -50,26 +50,29 @@ interface Entry {
   record: SimulationRecord;
 }
 
-const DEFAULT_MAX_WAITING = 10;
+// One running and ten waiting behind it.
+const DEFAULT_MAX_PENDING = 11;
 const DEFAULT_HEARTBEAT_MS = 30_000;
 
 export class SimulationQueue {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #log: FastifyBaseLogger;
-  readonly #maxWaiting: number;
+  readonly #maxPending: number;
   readonly #heartbeatMs: number;
   readonly #waiting: Entry[] = [];
   readonly #live = new Map<string, Entry>();
   #running: Promise<void> | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
+  /** Requests being checked: they count against `maxPending` before they are queued. */
+  #checking = 0;
   #closed = false;
 
   constructor(db: Db, clock: Clock, log: FastifyBaseLogger, options: SimulationQueueOptions = {}) {
     this.#db = db;
     this.#clock = clock;
     this.#log = log;
-    this.#maxWaiting = options.maxWaiting ?? DEFAULT_MAX_WAITING;
+    this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
@@ -94,17 +97,23 @@ export class SimulationQueue {
    */
   async submit(request: SimulationRequest): Promise<SimulationRecord> {
     if (this.#closed) throw new LadderError('NOT_READY', 'the server is shutting down');
-    if (this.#waiting.length >= this.#maxWaiting) {
+    const pending = this.#waiting.length + this.#checking + (this.#running ? 1 : 0);
+    if (pending >= this.#maxPending) {
       throw new LadderError(
         'NOT_READY',
-        `${this.#waiting.length} simulations are waiting already; ask again when one has finished`,
+        `${pending} simulations are running or waiting; ask again when one has finished`,
       );
     }
-    const prepared = await prepareSimulation(this.#db, request);
     const id = newSimulationId();
     const createdAt = this.#clock.now();
-    const changes = draftChanges(prepared);
-    await insertSimulation(this.#db, { id, request, changes, createdAt });
+    let changes: SimulationRecord['changes'];
+    this.#checking += 1;
+    try {
+      changes = draftChanges(await prepareSimulation(this.#db, request));
+      await insertSimulation(this.#db, { id, request, changes, createdAt });
+    } finally {
+      this.#checking -= 1;
+    }
 
     const entry: Entry = {
       id,

@@ -112,7 +112,7 @@ describe.each(STORES)('simulations over HTTP on $name', ({ open }) => {
     expect(operator.statusCode).toBe(200);
   });
 
-  it('finds no difference on any line for a draft identical to the published rulebook', async () => {
+  it('finds no difference on any line for a draft equal to the published rulebook', async () => {
     const result = resultOf(
       await simulateOverHttp(t, { draft: SHIPPED, from: '2024-Q2', to: '2024-Q3' }),
     );
@@ -203,7 +203,7 @@ describe.each(STORES)('simulations over HTTP on $name', ({ open }) => {
     expect(fees.slice(1)).toEqual(['fee income (net)', '1200.00', '1080.00', '-120.00']);
   });
 
-  it('leaves the stored data byte for byte as it was, but for the simulation it keeps', async () => {
+  it('leaves the stored data byte for byte as it was, but for its own record', async () => {
     const before = await storeSnapshot(t.db, ['simulations']);
 
     await simulateOverHttp(t, LV3_AT_400K);
@@ -296,7 +296,7 @@ describe.each(STORES)('simulations over HTTP on $name', ({ open }) => {
     expect(resultOf(b).from).toBe('2024-Q3');
   });
 
-  it('lists the kept simulations newest first, with their totals and without their drafts', async () => {
+  it('lists the kept simulations newest first, with totals and without drafts', async () => {
     const done = await simulateOverHttp(t, LV3_AT_400K);
     const page = (await t.call('operator', 'GET', '/v1/simulations?limit=2')).json();
 
@@ -316,7 +316,7 @@ describe.each(STORES)('simulations over HTTP on $name', ({ open }) => {
     expect(next.items.map((s: { id: string }) => s.id)).not.toContain(done.id);
   });
 
-  it('keeps simulations across a restart and fails the one a stopped server left running', async () => {
+  it('keeps simulations across a restart; fails one a stopped server left running', async () => {
     const done = await simulateOverHttp(t, LV3_AT_400K);
     await insertSimulation(t.db, {
       id: 'sim-left-running',

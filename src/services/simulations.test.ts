@@ -71,7 +71,7 @@ describe.each(STORES)('simulations kept on $name', ({ name, open }) => {
     await db.close();
   });
 
-  it('tells its progress: 0 as the base side starts, 0.5 as the draft side starts, 1 at the end', async () => {
+  it('tells its progress: 0 at the base side, 0.5 at the draft side, 1 at the end', async () => {
     const told: [number, SimulationStage][] = [];
 
     await simulate(db, REQUEST, (progress, stage) => told.push([progress, stage]));
@@ -83,7 +83,7 @@ describe.each(STORES)('simulations kept on $name', ({ name, open }) => {
     ]);
   });
 
-  it(`keeps the newest ${KEPT_SIMULATIONS} finished simulations and every running one`, async () => {
+  it(`keeps the newest ${KEPT_SIMULATIONS} finished simulations and all running`, async () => {
     await db.query('DELETE FROM simulations');
     const made = Array.from({ length: KEPT_SIMULATIONS + 3 }, (_, i) => `sim-keep-${i}`);
     for (const id of made) {

@@ -156,7 +156,10 @@ export async function failSimulation(
   await pruneSimulations(db);
 }
 
-/** What a thrown error tells the person who asked: a LadderError says it all, anything else only that it failed. */
+/**
+ * What a thrown error tells the person who asked: a LadderError says it all;
+ * of anything else, only that it failed (the server log has the rest).
+ */
 export function failureOf(err: unknown): SimulationFailure {
   if (err instanceof LadderError) {
     return {
