@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseInstant } from '../core/time.js';
 import { WEBHOOK_POLICY } from '../services/webhooks.js';
-import { fixedClock, openTestApp, type TestApp } from '../test-support/http.js';
+import { fixedClock, openTestApp, silentLogger, type TestApp } from '../test-support/http.js';
 import { FIXTURE, loadFixture } from '../test-support/http-fixture.js';
 import { type Receiver, startReceiver } from '../test-support/receiver.js';
 import { STORES } from '../test-support/stores.js';
@@ -11,17 +11,7 @@ import { WebhookWorker } from './webhook-worker.js';
 
 /** The scheduler and the webhook worker that run inside `ladder serve`, on a clock of the test's. */
 
-const silent = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-  trace: () => undefined,
-  fatal: () => undefined,
-  child: () => silent,
-  level: 'silent',
-  silent: () => undefined,
-} as never;
+const silent = silentLogger;
 
 describe.each(STORES)('the scheduler on $name', ({ open }) => {
   const clock = fixedClock(parseInstant('2024-07-01T12:00:00+08:00'));

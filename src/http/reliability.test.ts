@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInstant } from '../core/time.js';
 import type { Db } from '../store/db.js';
 import { openPostgres } from '../store/postgres.js';
-import { fixedClock, openTestApp, type TestApp } from '../test-support/http.js';
+import { fixedClock, openTestApp, silentLogger, type TestApp } from '../test-support/http.js';
 import { FIXTURE } from '../test-support/http-fixture.js';
 import { Scheduler } from './scheduler.js';
 
@@ -16,17 +16,7 @@ import { Scheduler } from './scheduler.js';
 
 const databaseUrl = process.env.DATABASE_URL ?? '';
 
-const silent = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-  trace: () => undefined,
-  fatal: () => undefined,
-  child: () => silent,
-  level: 'silent',
-  silent: () => undefined,
-} as never;
+const silent = silentLogger;
 
 /** Two stores on one schema: two servers' pools on one database. */
 async function twoStores(): Promise<{ a: Db; b: Db; drop: () => Promise<void> }> {

@@ -4,7 +4,7 @@ import { parseInstant } from '../core/time.js';
 import { ensureRulebook } from '../services/rulebooks.js';
 import { readSimulation } from '../services/simulations.js';
 import type { Db } from '../store/db.js';
-import { fixedClock } from '../test-support/http.js';
+import { fixedClock, silentLogger } from '../test-support/http.js';
 import { STORES } from '../test-support/stores.js';
 import { SimulationQueue } from './simulation-queue.js';
 
@@ -13,17 +13,7 @@ import { SimulationQueue } from './simulation-queue.js';
 const SHIPPED = SHIPPED_RULEBOOKS['3n-2024-07'] as NonNullable<(typeof SHIPPED_RULEBOOKS)[string]>;
 const REQUEST = { draft: SHIPPED, from: '2024-Q2', to: '2024-Q2' };
 
-const silent = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-  trace: () => undefined,
-  fatal: () => undefined,
-  child: () => silent,
-  level: 'silent',
-  silent: () => undefined,
-} as never;
+const silent = silentLogger;
 
 describe.each(STORES)('the simulation queue on $name', ({ open }) => {
   let db: Db;

@@ -74,3 +74,16 @@ export async function openTestApp(db: Db, clock?: Clock): Promise<TestApp> {
     },
   };
 }
+
+/** A logger that says nothing, for the server's background workers under test. */
+export const silentLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  trace: () => undefined,
+  fatal: () => undefined,
+  child: (): unknown => silentLogger,
+  level: 'silent',
+  silent: () => undefined,
+} as never;
