@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { LadderError } from '../core/errors.js';
 import { groupThousands } from '../core/money.js';
+import { withRunLock } from '../services/run-lock.js';
 import { type SimulationResult, simulate } from '../services/simulate.js';
 import { simulationCsv, simulationWorkbook, totalRows } from '../services/simulation-export.js';
 import { type StoreFlags, withExistingStore } from './store-options.js';
@@ -39,13 +40,16 @@ export async function simulateCommand(flags: SimulateFlags): Promise<void> {
       [{ path: '--draft', message: 'is not a readable JSON file', value: flags.draft }],
     );
   }
+  // Never beside a run of the engine by a server on the same PostgreSQL.
   const result = await withExistingStore(flags, (db) =>
-    simulate(db, {
-      draft,
-      from: flags.from,
-      to: flags.to,
-      ...(flags.base === undefined ? {} : { base: flags.base }),
-    }),
+    withRunLock(db, () =>
+      simulate(db, {
+        draft,
+        from: flags.from,
+        to: flags.to,
+        ...(flags.base === undefined ? {} : { base: flags.base }),
+      }),
+    ),
   );
 
   if (result.carriedMonthlyRates && result.carriedMonthlyRates.length > 0) {
