@@ -20,9 +20,14 @@ interface Level {
 
 /** Picks `value` in the antd Select labelled `label`. */
 async function choose(page: Page, label: string, value: string): Promise<void> {
+  // A dropdown closing from the last pick may still be on screen: wait until only ours is.
+  const open = page.locator('.ant-select-dropdown:visible');
+  await expect(open).toHaveCount(0);
   await page.getByLabel(label).click();
-  await page.locator('.ant-select-dropdown:visible').getByTitle(value, { exact: true }).click();
+  await expect(open).toHaveCount(1);
+  await open.getByTitle(value, { exact: true }).click();
   await expect(page.getByLabel(label).locator('..').locator('..')).toContainText(value);
+  await expect(open).toHaveCount(0);
 }
 
 /** `-3226.12` as the page writes a difference: `-¥3,226.12`, `+¥752.04`, `¥0.00`. */
