@@ -42,7 +42,7 @@ interface PlanNode {
   readonly Plans?: readonly PlanNode[];
 }
 
-export interface ScanFinding {
+interface ScanFinding {
   readonly relation: string;
   readonly node: string;
   readonly index: string | null;
@@ -50,7 +50,7 @@ export interface ScanFinding {
 }
 
 /** Every scan of a growing table in a plan tree, with whether an index condition bounds it. */
-export function growingScans(node: PlanNode, out: ScanFinding[] = []): ScanFinding[] {
+function growingScans(node: PlanNode, out: ScanFinding[] = []): ScanFinding[] {
   const relation = node['Relation Name'];
   if (relation !== undefined && GROWING.has(relation)) {
     const type = node['Node Type'];
