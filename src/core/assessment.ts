@@ -145,7 +145,13 @@ export function jumpRebate(input: JumpInput): JumpRebate | null {
   };
 }
 
-function explainLevel(
+/**
+ * Why an assessment gave its level: the amount, the band it falls in and the
+ * instant it took effect. Worked out from the stored assessment whenever it
+ * is asked for, so that a set-based assessment need not store a sentence per
+ * merchant (the rulebook version it names never changes).
+ */
+export function explainLevel(
   assessment: Assessment,
   orderCount: number,
   programme: Programme,

@@ -5,6 +5,7 @@ import { dec } from '../core/money.js';
 import { dateOf, formatInstant, monthOf, previousQuarter } from '../core/time.js';
 import type { Queryable } from '../store/db.js';
 import { fromPg } from '../store/rows.js';
+import { type ExplainedAssessmentRow, explainLevels } from './level-explanations.js';
 
 /** What `ladder explain` and the API return for one computed amount (SPEC §11). */
 export interface AmountExplanation extends Explanation {
@@ -125,17 +126,19 @@ export async function explainLevel(
   quarter: string,
   service = '3+N',
 ): Promise<AmountExplanation> {
-  const rows = await db.query<{ explanation: Explanation }>(
-    'SELECT explanation FROM assessments WHERE merchant_id = $1 AND quarter = $2 AND service = $3',
+  const rows = await db.query<ExplainedAssessmentRow>(
+    `SELECT merchant_id, service, quarter, amount_usd::text AS amount_usd, order_count, level,
+            effective_from, rulebook, explanation
+     FROM assessments WHERE merchant_id = $1 AND quarter = $2 AND service = $3`,
     [merchantId, quarter, service],
   );
-  const row = rows[0];
-  if (!row) throw missing(`${service} level for ${merchantId} in ${quarter}`);
+  if (rows.length === 0) throw missing(`${service} level for ${merchantId} in ${quarter}`);
+  const [explanation] = await explainLevels(db, rows);
   return {
     kind: 'level',
     subject: `${merchantId} ${service} ${quarter}`,
     merchantId,
-    ...row.explanation,
+    ...(explanation as Explanation),
   };
 }
 

@@ -1,4 +1,4 @@
-import { assessQuarter } from '../core/assessment.js';
+import { jumpRebate } from '../core/assessment.js';
 import {
   type ExistingUse,
   type FeedEvent,
@@ -10,8 +10,9 @@ import { LadderError } from '../core/errors.js';
 import { ACCOUNTS, type LedgerEntry, ledgerEntry } from '../core/ledger.js';
 import { isRiskFlagged, type OrderEvent, type TerminalStatus } from '../core/model.js';
 import { dec, formatAmount, formatFen } from '../core/money.js';
-import { type Rulebook, versionInForce } from '../core/rulebook/rulebook.js';
+import { type Programme, type Rulebook, versionInForce } from '../core/rulebook/rulebook.js';
 import {
+  compareQuarters,
   formatInstant,
   type Instant,
   previousQuarter,
@@ -21,7 +22,13 @@ import {
 } from '../core/time.js';
 import type { Db, Queryable } from '../store/db.js';
 import { chunks, fromPg, insertRows, toPg } from '../store/rows.js';
-import { loadAssessments, loadCouponBalances, loadMerchants } from './load.js';
+import {
+  type AssessmentRow,
+  loadAssessments,
+  loadCouponBalances,
+  loadMerchants,
+  toAssessment,
+} from './load.js';
 import { loadRulebooks } from './rulebooks.js';
 
 /**
@@ -142,74 +149,224 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
   if (!programme) throw new Error(`rulebook ${due.rulebook.key} has no ${due.service} programme`);
   const rules = programme.rules;
 
-  // A merchant is assessed from the quarter of its first order on; an order
-  // that left `cleared` before the effective instant is no trade (D13).
-  const amounts = await tx.query<{
-    merchant_id: string;
-    amount_usd: string;
-    order_count: string | number;
-  }>(
-    `WITH counted AS (
-       SELECT o.merchant_id, SUM(o.amount_usd) AS amount_usd, COUNT(*) AS order_count
-       FROM orders o
-       LEFT JOIN order_events e ON e.order_id = o.id AND e.at < $4 AND e.status = ANY($5)
-       WHERE o.service = $1 AND o.cleared_at >= $2 AND o.cleared_at < $3 AND e.order_id IS NULL
-       GROUP BY o.merchant_id
-     ), assessed AS (
-       SELECT merchant_id FROM orders WHERE service = $1 AND cleared_at < $3 GROUP BY merchant_id
-     )
-     SELECT a.merchant_id, COALESCE(c.amount_usd, 0)::text AS amount_usd,
-            COALESCE(c.order_count, 0) AS order_count
-     FROM assessed a LEFT JOIN counted c ON c.merchant_id = a.merchant_id
-     ORDER BY a.merchant_id`,
+  // The levels, set-based: one INSERT … SELECT over the quarter's orders, so
+  // that the merchants never pass through the application one by one. The
+  // level rule is the core's `levelFor` (the highest band whose lower bound
+  // the amount reaches); src/services/assessment-sql.test.ts holds the two to
+  // the same answers. The sentence explaining each level is not stored: the
+  // core's `explainLevel` writes it from the row when it is asked for.
+  const bands = programme.levels.map((level, ord) => ({
+    name: level.name,
+    ord,
+    rank: level.rank,
+    from_usd: level.fromUsd.toFixed(),
+  }));
+  const quarterParams = [
+    due.service,
+    toPg(quarterStart(due.quarter)),
+    toPg(quarterEnd(due.quarter)),
+    toPg(due.at),
+    rules.excludedStatuses,
+    JSON.stringify(bands),
+    due.quarter,
+    due.rulebook.key,
+  ];
+  const written = await tx.query<{ n: string | number }>(ASSESS_QUARTER_SQL, quarterParams);
+  const merchantCount = Number(written[0]?.n ?? 0);
+  // The planner must know the rows just written, or it joins them by scanning.
+  await tx.query('ANALYZE assessments');
+  await tx.query(LEVEL_EVENTS_SQL, [due.service, due.quarter, toPg(due.at)]);
+
+  const { coupons, rebates, ledger, feed } = await jumpRebates(tx, due, programme, bands);
+  await insertRows(
+    tx,
+    'coupons',
+    {
+      id: 'text',
+      merchant_id: 'text',
+      face_cny: 'numeric',
+      issued_at: 'timestamptz',
+      expires_at: 'timestamptz',
+      service: 'text',
+      quarter: 'text',
+    },
+    coupons,
+  );
+  await insertRows(
+    tx,
+    'jump_rebates',
+    {
+      merchant_id: 'text',
+      service: 'text',
+      quarter: 'text',
+      from_level: 'text',
+      to_level: 'text',
+      increase_usd: 'numeric',
+      rebate_cny: 'numeric',
+      status: 'text',
+      reason: 'text',
+      coupon_id: 'text',
+      effective_at: 'timestamptz',
+      rulebook: 'text',
+      explanation: 'jsonb',
+    },
+    rebates,
+  );
+  await writeLedger(tx, ledger);
+  await writeFeed(tx, feed);
+  const maxSeq = await tx.query<{ max: string | null }>(
+    'SELECT max(ingest_seq)::text AS max FROM orders',
+  );
+  await tx.query(
+    `INSERT INTO assessment_runs (service, quarter, effective_at, rulebook, max_order_seq, merchant_count)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
     [
       due.service,
-      toPg(quarterStart(due.quarter)),
-      toPg(quarterEnd(due.quarter)),
+      due.quarter,
       toPg(due.at),
-      rules.excludedStatuses,
+      due.rulebook.key,
+      maxSeq[0]?.max ?? '0',
+      merchantCount,
     ],
   );
-  const merchantIds = amounts.map((row) => row.merchant_id);
-  const previous = new Map(
-    [...(await loadAssessments(tx, merchantIds)).values()]
-      .flat()
-      .filter((a) => a.service === due.service && a.quarter === previousQuarter(due.quarter))
-      .map((a) => [a.merchantId, a]),
-  );
-  const merchants = await loadMerchants(tx, merchantIds);
-  const assessed = assessQuarter({
-    rulebook: due.rulebook,
-    programme,
-    quarter: due.quarter,
-    effectiveAt: due.at,
-    amounts: amounts.map((row) => ({
-      merchantId: row.merchant_id,
-      amountUsd: dec(row.amount_usd),
-      orderCount: Number(row.order_count),
-    })),
-    previous,
-    isRiskFlagged: (id) => isRiskFlagged(merchants.get(id), due.at),
-  });
+  return merchantCount;
+}
 
-  const validityDays = due.rulebook.document.coupons.validityDays;
-  const expiresAt = validityDays === null ? null : due.at + validityDays * 86_400_000;
+/**
+ * A merchant is assessed from the quarter of its first order on (one index
+ * probe per merchant, not a scan of all history); an order that left
+ * `cleared` before the effective instant is no trade (D13). Amounts are kept
+ * without trailing zeros, as the core's decimals print them.
+ *
+ * $1 service, $2 quarter start, $3 quarter end, $4 effective instant,
+ * $5 excluded statuses, $6 bands [{name, ord, from_usd}], $7 quarter, $8 rulebook key.
+ */
+const ASSESS_QUARTER_SQL = `
+WITH bands AS MATERIALIZED (
+  SELECT name, ord, from_usd FROM jsonb_to_recordset($6::jsonb) AS b(name text, ord int, from_usd numeric)
+), counted AS (
+  SELECT o.merchant_id, SUM(o.amount_usd) AS amount_usd, COUNT(*) AS order_count
+  FROM orders o
+  WHERE o.service = $1 AND o.cleared_at >= $2 AND o.cleared_at < $3
+    AND NOT EXISTS (SELECT 1 FROM order_events e
+                    WHERE e.order_id = o.id AND e.at < $4 AND e.status = ANY($5))
+  GROUP BY o.merchant_id
+), assessed AS (
+  SELECT m.id AS merchant_id, trim_scale(COALESCE(c.amount_usd, 0)) AS amount_usd,
+         COALESCE(c.order_count, 0) AS order_count
+  FROM merchants m LEFT JOIN counted c ON c.merchant_id = m.id
+  WHERE c.merchant_id IS NOT NULL
+     OR EXISTS (SELECT 1 FROM orders o
+                WHERE o.merchant_id = m.id AND o.service = $1 AND o.cleared_at < $3)
+), written AS (
+  INSERT INTO assessments (merchant_id, service, quarter, amount_usd, order_count, level,
+                           effective_from, rulebook, explanation)
+  SELECT a.merchant_id, $1, $7, a.amount_usd, a.order_count,
+         (SELECT b.name FROM bands b WHERE b.from_usd <= a.amount_usd ORDER BY b.ord DESC LIMIT 1),
+         $4, $8, NULL
+  FROM assessed a
+  RETURNING 1
+)
+SELECT count(*) AS n FROM written`;
+
+/** One level.assigned event per assessment, in merchant order; the amount printed as formatAmount does. */
+const LEVEL_EVENTS_SQL = `
+INSERT INTO events (key, type, merchant_id, at, payload)
+SELECT 'level-assigned:' || a.merchant_id || ':' || a.service || ':' || a.quarter, 'level.assigned',
+       a.merchant_id, $3,
+       jsonb_build_object('service', a.service, 'quarter', a.quarter, 'level', a.level,
+         'amountUsd', CASE WHEN scale(trim_scale(a.amount_usd)) <= 2 THEN round(a.amount_usd, 2)::text
+                           ELSE trim_scale(a.amount_usd)::text END)
+FROM assessments a
+WHERE a.service = $1 AND a.quarter = $2
+ORDER BY a.merchant_id
+ON CONFLICT DO NOTHING`;
+
+/**
+ * The merchants whose level rose above the one held a quarter before (or the
+ * newcomer level of D8), with both assessments: the few the core's
+ * `jumpRebate` must see. It decides; this only leaves out who cannot jump.
+ *
+ * Written so that it needs no statistics of the rows the assessment has just
+ * written: the quarter's rows by index, each one's quarter before by its key.
+ *
+ * $1 service, $2 quarter, $3 the quarter before, $4 level names by rank, $5 newcomer level or null.
+ */
+const JUMP_CANDIDATES_SQL = `
+SELECT cur.merchant_id, cur.service, cur.quarter, cur.amount_usd::text AS amount_usd, cur.level,
+       cur.effective_from, cur.rulebook,
+       prev.merchant_id AS prev_merchant_id, prev.quarter AS prev_quarter,
+       prev.amount_usd::text AS prev_amount_usd, prev.level AS prev_level,
+       prev.effective_from AS prev_effective_from, prev.rulebook AS prev_rulebook
+FROM assessments cur
+LEFT JOIN LATERAL (
+  SELECT p.* FROM assessments p
+  WHERE p.merchant_id = cur.merchant_id AND p.service = cur.service AND p.quarter = $3
+) prev ON true
+WHERE cur.service = $1 AND cur.quarter = $2
+  AND array_position($4::text[], cur.level) > array_position($4::text[], COALESCE(prev.level, $5))
+ORDER BY cur.merchant_id`;
+
+interface JumpCandidateRow extends AssessmentRow {
+  prev_merchant_id: string | null;
+  prev_quarter: string | null;
+  prev_amount_usd: string | null;
+  prev_level: string | null;
+  prev_effective_from: string | null;
+  prev_rulebook: string | null;
+}
+
+/** The jump rebates of one assessment, through the core, with their coupons, ledger and events. */
+async function jumpRebates(
+  tx: Queryable,
+  due: DueAssessment,
+  programme: Programme,
+  bands: readonly { name: string; rank: number }[],
+) {
   const coupons: Record<string, unknown>[] = [];
   const rebates: Record<string, unknown>[] = [];
   const ledger: LedgerEntry[] = [];
   const feed: FeedEvent[] = [];
-  for (const { assessment, rebate } of assessed) {
-    feed.push({
-      key: `level-assigned:${assessment.merchantId}:${assessment.service}:${assessment.quarter}`,
-      type: 'level.assigned',
-      merchantId: assessment.merchantId,
-      at: due.at,
-      payload: {
-        service: assessment.service,
-        quarter: assessment.quarter,
-        level: assessment.level,
-        amountUsd: formatAmount(assessment.amountUsd),
-      },
+  const window = programme.rules.jumpRebate;
+  if (
+    compareQuarters(due.quarter, window.firstQuarter) < 0 ||
+    compareQuarters(due.quarter, window.lastQuarter) > 0
+  ) {
+    return { coupons, rebates, ledger, feed };
+  }
+  const candidates = await tx.query<JumpCandidateRow>(JUMP_CANDIDATES_SQL, [
+    due.service,
+    due.quarter,
+    previousQuarter(due.quarter),
+    [...bands].sort((a, b) => a.rank - b.rank).map((band) => band.name),
+    window.newcomerHeldLevel,
+  ]);
+  const merchants = await loadMerchants(
+    tx,
+    candidates.map((row) => row.merchant_id),
+  );
+  const validityDays = due.rulebook.document.coupons.validityDays;
+  const expiresAt = validityDays === null ? null : due.at + validityDays * 86_400_000;
+
+  for (const row of candidates) {
+    const previous =
+      row.prev_merchant_id === null
+        ? undefined
+        : toAssessment({
+            merchant_id: row.prev_merchant_id,
+            service: row.service,
+            quarter: row.prev_quarter as string,
+            amount_usd: row.prev_amount_usd as string,
+            level: row.prev_level as string,
+            effective_from: row.prev_effective_from as string,
+            rulebook: row.prev_rulebook as string,
+          });
+    const rebate = jumpRebate({
+      programme,
+      current: toAssessment(row),
+      previous,
+      riskFlagged: isRiskFlagged(merchants.get(row.merchant_id), due.at),
+      rulebookKey: due.rulebook.key,
     });
     if (!rebate) continue;
     const couponId =
@@ -269,85 +426,7 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
       }),
     );
   }
-
-  await insertRows(
-    tx,
-    'assessments',
-    {
-      merchant_id: 'text',
-      service: 'text',
-      quarter: 'text',
-      amount_usd: 'numeric',
-      order_count: 'integer',
-      level: 'text',
-      effective_from: 'timestamptz',
-      rulebook: 'text',
-      explanation: 'jsonb',
-    },
-    assessed.map(({ assessment, orderCount, explanation }) => ({
-      merchant_id: assessment.merchantId,
-      service: assessment.service,
-      quarter: assessment.quarter,
-      amount_usd: assessment.amountUsd.toFixed(),
-      order_count: orderCount,
-      level: assessment.level,
-      effective_from: toPg(due.at),
-      rulebook: due.rulebook.key,
-      explanation,
-    })),
-  );
-  await insertRows(
-    tx,
-    'coupons',
-    {
-      id: 'text',
-      merchant_id: 'text',
-      face_cny: 'numeric',
-      issued_at: 'timestamptz',
-      expires_at: 'timestamptz',
-      service: 'text',
-      quarter: 'text',
-    },
-    coupons,
-  );
-  await insertRows(
-    tx,
-    'jump_rebates',
-    {
-      merchant_id: 'text',
-      service: 'text',
-      quarter: 'text',
-      from_level: 'text',
-      to_level: 'text',
-      increase_usd: 'numeric',
-      rebate_cny: 'numeric',
-      status: 'text',
-      reason: 'text',
-      coupon_id: 'text',
-      effective_at: 'timestamptz',
-      rulebook: 'text',
-      explanation: 'jsonb',
-    },
-    rebates,
-  );
-  await writeLedger(tx, ledger);
-  await writeFeed(tx, feed);
-  const maxSeq = await tx.query<{ max: string | null }>(
-    'SELECT max(ingest_seq)::text AS max FROM orders',
-  );
-  await tx.query(
-    `INSERT INTO assessment_runs (service, quarter, effective_at, rulebook, max_order_seq, merchant_count)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [
-      due.service,
-      due.quarter,
-      toPg(due.at),
-      due.rulebook.key,
-      maxSeq[0]?.max ?? '0',
-      assessed.length,
-    ],
-  );
-  return assessed.length;
+  return { coupons, rebates, ledger, feed };
 }
 
 async function writeLedger(tx: Queryable, entries: readonly LedgerEntry[]): Promise<void> {

@@ -11,6 +11,7 @@ import {
 } from '../core/time.js';
 import type { Db, Queryable } from '../store/db.js';
 import { toPg } from '../store/rows.js';
+import { type ExplainedAssessmentRow, explainLevels } from './level-explanations.js';
 import { carryMonthlyRates, compileOrThrow, loadRulebooks } from './rulebooks.js';
 import { assessmentCalendar, runUntil } from './run.js';
 
@@ -300,25 +301,25 @@ async function readFigures(
   until: number,
 ): Promise<SideFigures> {
   const levels = new Map<string, { level: string; amountUsd: string; explanation: Explanation }>();
-  for (const row of await db.query<{
-    merchant_id: string;
-    service: string;
-    quarter: string;
-    level: string;
-    amount_usd: string;
-    explanation: Explanation;
-  }>('SELECT merchant_id, service, quarter, level, amount_usd, explanation FROM assessments')) {
-    if (
-      compareQuarters(row.quarter, request.from) < 0 ||
-      compareQuarters(row.quarter, request.to) > 0
+  const assessed = (
+    await db.query<ExplainedAssessmentRow>(
+      `SELECT merchant_id, service, quarter, amount_usd::text AS amount_usd, order_count, level,
+              effective_from, rulebook, explanation
+       FROM assessments`,
     )
-      continue;
+  ).filter(
+    (row) =>
+      compareQuarters(row.quarter, request.from) >= 0 &&
+      compareQuarters(row.quarter, request.to) <= 0,
+  );
+  const explanations = await explainLevels(db, assessed);
+  assessed.forEach((row, i) => {
     levels.set(`${row.merchant_id}|${row.service}|${row.quarter}`, {
       level: row.level,
       amountUsd: row.amount_usd,
-      explanation: row.explanation,
+      explanation: explanations[i] as Explanation,
     });
-  }
+  });
 
   const merchants = new Map<string, Record<keyof MerchantFigures, Dec>>();
   const slot = (id: string) => {

@@ -309,6 +309,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX coupon_uses_merchant ON coupon_uses (merchant_id, at);
   `,
+  // 5: assessments are written set-based (src/services/run.ts); the sentence
+  // that explains a level is worked out from the row when asked for, so new
+  // rows carry none. Rows written before keep theirs.
+  `
+  ALTER TABLE assessments ALTER COLUMN explanation DROP NOT NULL;
+  `,
 ];
 
 /**
