@@ -282,11 +282,17 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
         [key],
       );
     try {
+      // e-1 is inserted (its seq taken) before e-2 starts, however busy the machine.
+      let inserted: () => void = () => undefined;
+      const firstInserted = new Promise<void>((resolve) => {
+        inserted = resolve;
+      });
       const first = a.transaction(async (tx) => {
         await insert(tx, 'e-1');
+        inserted();
         await sleep(300);
       });
-      await sleep(50);
+      await firstInserted;
       const second = b.transaction((tx) => insert(tx, 'e-2'));
       await sleep(100);
 

@@ -6,7 +6,7 @@ import type { Located } from './ingest.js';
 import { ingest } from './ingest.js';
 import { replayReport } from './replay-report.js';
 import { publishRulebook, shippedRulebook } from './rulebooks.js';
-import { runUntil } from './run.js';
+import { type RunOptions, runUntil } from './run.js';
 
 const located = <T>(list: string, rows: readonly T[]): Located<T>[] =>
   rows.map((value, i) => ({ value, where: `${list}[${i}]` }));
@@ -16,7 +16,7 @@ const located = <T>(list: string, rows: readonly T[]): Located<T>[] =>
  * other command, on a store of its own. The scenario is checked whole before
  * anything is written; a bad one is refused with every bad field named.
  */
-export async function replayScenario(db: Db, raw: unknown) {
+export async function replayScenario(db: Db, raw: unknown, options: RunOptions = {}) {
   const checked = checkScenario(raw);
   if (!checked.ok)
     throw new LadderError('INVALID_INPUT', 'the scenario breaks the schema', checked.issues);
@@ -37,7 +37,7 @@ export async function replayScenario(db: Db, raw: unknown) {
   });
 
   const asOf = parseInstant(input.asOf);
-  await runUntil(db, asOf);
+  await runUntil(db, asOf, options);
   return replayReport(
     db,
     asOf,

@@ -74,7 +74,20 @@ export function assessmentCalendar(rulebooks: readonly Rulebook[]): DueAssessmen
   return [...due.values()].sort((a, b) => a.at - b.at || (a.service < b.service ? -1 : 1));
 }
 
-export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
+/** How many due orders one transaction of the run takes at most (about; ties stay together). */
+export const WINDOW_ORDERS = 50_000;
+
+export interface RunOptions {
+  /** Orders per window; tests make it small to prove that windows change nothing. */
+  readonly windowOrders?: number;
+}
+
+export async function runUntil(
+  db: Db,
+  until: Instant,
+  options: RunOptions = {},
+): Promise<RunSummary> {
+  const windowOrders = options.windowOrders ?? WINDOW_ORDERS;
   const rulebooks = await loadRulebooks(db);
   if (rulebooks.length === 0)
     throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no rulebook; publish one first');
@@ -112,9 +125,20 @@ export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
     "SELECT value FROM settings WHERE key = 'rulebooks_seen_by_run'",
   );
   let retryErrors = seen[0]?.value !== fingerprint;
-  for (const due of pending) {
-    count(await db.transaction((tx) => runSegment(tx, rulebooks, due.at, false, retryErrors)));
+  // What is due before a bound is taken in windows of about `windowOrders`
+  // orders, each in a transaction of its own, so that memory and transaction
+  // size stay bounded however many orders a quarter holds. A window ends just
+  // before an instant, as a segment ends before an assessment; the engine
+  // gives the same results for any cut (src/services/run-windows.test.ts).
+  const segment = async (bound: Instant, inclusive: boolean) => {
+    for (const cut of await windowCuts(db, bound, inclusive, retryErrors, windowOrders)) {
+      count(await db.transaction((tx) => runSegment(tx, rulebooks, cut, false, retryErrors)));
+    }
+    count(await db.transaction((tx) => runSegment(tx, rulebooks, bound, inclusive, retryErrors)));
     retryErrors = false;
+  };
+  for (const due of pending) {
+    await segment(due.at, false);
     const merchants = await db.transaction((tx) => runAssessment(tx, due));
     if (merchants !== null) {
       summary.assessments.push({
@@ -125,7 +149,7 @@ export async function runUntil(db: Db, until: Instant): Promise<RunSummary> {
       });
     }
   }
-  count(await db.transaction((tx) => runSegment(tx, rulebooks, until, true, retryErrors)));
+  await segment(until, true);
   await db.query(
     `INSERT INTO settings (key, value) VALUES ('rulebooks_seen_by_run', $1)
      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
@@ -476,6 +500,31 @@ async function writeFeed(tx: Queryable, feed: readonly FeedEvent[]): Promise<voi
 }
 
 const cmp = (inclusive: boolean) => (inclusive ? '<=' : '<');
+
+/**
+ * Instants that cut the orders due before `bound` into windows of about
+ * `size` orders: the clearing instant of every `size`-th due order, in time
+ * order, without repeats and short of the bound. Empty when one window holds all.
+ */
+async function windowCuts(
+  db: Queryable,
+  bound: Instant,
+  inclusive: boolean,
+  retryErrors: boolean,
+  size: number,
+): Promise<Instant[]> {
+  const rows = await db.query<{ at: string }>(
+    `SELECT DISTINCT at FROM (
+       SELECT o.cleared_at AS at, row_number() OVER (ORDER BY o.cleared_at) AS n
+       FROM orders o LEFT JOIN fees f ON f.order_id = o.id
+       WHERE (f.order_id IS NULL OR ($2 AND f.status = 'error')) AND o.cleared_at ${cmp(inclusive)} $1
+     ) due
+     WHERE n % $3 = 0 AND at < $1
+     ORDER BY at`,
+    [toPg(bound), retryErrors, size],
+  );
+  return rows.map((row) => fromPg(row.at));
+}
 
 /** Loads what is due before `bound`, runs the core over it, and writes what it returns. */
 async function runSegment(
