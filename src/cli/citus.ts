@@ -1,6 +1,8 @@
-import { citusSetupSql } from '../store/distribution.js';
+import { LadderError } from '../core/errors.js';
+import { citusSetupSql, MAX_SHARD_COUNT } from '../store/distribution.js';
 import { distributionProblems } from '../store/distribution-check.js';
 import { openStore } from '../store/open.js';
+import { positiveInteger } from './commands.js';
 import type { StoreFlags } from './store-options.js';
 
 /**
@@ -10,7 +12,20 @@ import type { StoreFlags } from './store-options.js';
  * and holds its schema against the placement: a schema that does not fit is
  * a bug of this version, so it fails (exit 1) naming each table and key.
  */
-export async function citusSetupCommand(flags: StoreFlags & { check?: boolean }): Promise<void> {
+export async function citusSetupCommand(
+  flags: StoreFlags & { check?: boolean; shardCount?: string },
+): Promise<void> {
+  const shardCount =
+    flags.shardCount === undefined ? undefined : positiveInteger('--shard-count', flags.shardCount);
+  if (shardCount !== undefined && shardCount > MAX_SHARD_COUNT) {
+    throw new LadderError('INVALID_INPUT', `--shard-count must be at most ${MAX_SHARD_COUNT}`, [
+      {
+        path: '--shard-count',
+        message: `must be at most ${MAX_SHARD_COUNT}`,
+        value: flags.shardCount,
+      },
+    ]);
+  }
   if (flags.check) {
     const databaseUrl = process.env.DATABASE_URL;
     const db = await openStore(
@@ -25,5 +40,5 @@ export async function citusSetupCommand(flags: StoreFlags & { check?: boolean })
       await db.close();
     }
   }
-  process.stdout.write(citusSetupSql());
+  process.stdout.write(citusSetupSql(shardCount === undefined ? {} : { shardCount }));
 }

@@ -168,7 +168,8 @@ withStoreOption(
     .description(
       'print the SQL that distributes the tables on a Citus cluster by merchant (docs/SCALING.md)',
     )
-    .option('--check', 'first migrate the store and check that its schema fits the placement'),
+    .option('--check', 'first migrate the store and check that its schema fits the placement')
+    .option('--shard-count <n>', 'shards per distributed table (default: citus.shard_count)'),
 ).action(citusSetupCommand);
 
 program

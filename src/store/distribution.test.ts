@@ -32,7 +32,10 @@ describe.each(STORES)('distribution by merchant on $name', ({ open }) => {
   // set-up asks for, in a transaction that is rolled back.
   it('runs its set-up SQL on stand-ins for Citus, twice, placing each table once', async () => {
     class Rollback extends Error {}
-    const setup = citusSetupSql().replace('CREATE EXTENSION IF NOT EXISTS citus;', '');
+    const setup = citusSetupSql({ shardCount: 64 }).replace(
+      'CREATE EXTENSION IF NOT EXISTS citus;',
+      '',
+    );
     let placed: unknown[] = [];
     let triggers: unknown[] = [];
     const outcome = await db
@@ -234,6 +237,20 @@ describe('the Citus set-up SQL', () => {
       '  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition ' +
         "WHERE logicalrelid = 'settings'::regclass);",
     );
+  });
+
+  it('sets the shard count for the session before it distributes anything, when asked', () => {
+    const withCount = citusSetupSql({ shardCount: 64 }).split('\n');
+    const setAt = withCount.indexOf('SET citus.shard_count = 64;');
+    const firstAt = withCount.findIndex((line) => line.startsWith('SELECT create_'));
+
+    expect(setAt).toBeGreaterThan(-1);
+    expect(setAt).toBeLessThan(firstAt);
+    expect(sql).not.toContain('citus.shard_count');
+  });
+
+  it.each([0, 1.5, 4097])('refuses a shard count of %s', (shardCount) => {
+    expect(() => citusSetupSql({ shardCount })).toThrow(/shard count/);
   });
 
   it('drops the commit-order trigger before distributing events; places no local table', () => {

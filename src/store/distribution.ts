@@ -89,11 +89,27 @@ export const DISTRIBUTION: Distribution = {
   ],
 };
 
+/** The most shards the set-up asks for: Citus allows more, but no cluster of Ladder needs them. */
+export const MAX_SHARD_COUNT = 4096;
+
 /**
  * The Citus set-up of a placement, as SQL for psql: reference tables, then
  * distributed ones in order. Each statement skips a table already placed.
+ * `shardCount`, when given, is set for the session before anything is
+ * distributed, so that every co-located table gets it; else Citus's own
+ * `citus.shard_count` holds.
  */
-export function citusSetupSql(distribution: Distribution = DISTRIBUTION): string {
+export function citusSetupSql(
+  options: { readonly shardCount?: number; readonly distribution?: Distribution } = {},
+): string {
+  const distribution = options.distribution ?? DISTRIBUTION;
+  const { shardCount } = options;
+  if (shardCount !== undefined && !(Number.isInteger(shardCount) && shardCount >= 1)) {
+    throw new Error(`shard count ${shardCount} must be a whole number above 0`);
+  }
+  if (shardCount !== undefined && shardCount > MAX_SHARD_COUNT) {
+    throw new Error(`shard count ${shardCount} is above ${MAX_SHARD_COUNT}`);
+  }
   const unplaced = (table: string) =>
     '  WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition ' +
     `WHERE logicalrelid = '${table}'::regclass);`;
@@ -101,6 +117,7 @@ export function citusSetupSql(distribution: Distribution = DISTRIBUTION): string
     '-- Ladder on Citus: run once on the coordinator, after the migrations (docs/SCALING.md).',
     '-- A table already placed is skipped, so a set-up that stopped half way can be run again.',
     'CREATE EXTENSION IF NOT EXISTS citus;',
+    ...(shardCount === undefined ? [] : [`SET citus.shard_count = ${shardCount};`]),
     '',
     '-- Citus does not distribute a table with a trigger. The feed writer takes the',
     "-- trigger's commit-order lock itself (services/run.ts, writeFeed).",
