@@ -386,6 +386,10 @@ async function writeLedger(tx: Queryable, entries: readonly LedgerEntry[]): Prom
  * (migration 2). Its trigger takes it on a single server; a Citus
  * coordinator cannot keep that trigger on a distributed table, so the
  * writer takes it too (taking it twice in one transaction is harmless).
+ * TODO(citus-feed-order): on Citus a transaction that wrote to several nodes
+ * commits on them after the coordinator releases the lock, so a reader may
+ * briefly see a later seq first; readers should page up to a horizon
+ * behind the newest event (docs/SCALING.md).
  */
 async function writeFeed(tx: Queryable, feed: readonly FeedEvent[]): Promise<void> {
   if (feed.length === 0) return;
