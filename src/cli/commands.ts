@@ -42,7 +42,7 @@ export function parseUntil(text: string): number {
   return at;
 }
 
-function positiveInteger(name: string, text: string): number {
+export function positiveInteger(name: string, text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
     throw new LadderError('INVALID_INPUT', `${name} must be a whole number above 0`, [

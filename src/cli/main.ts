@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { openPgliteMemory } from '../store/pglite.js';
+import { citusSetupCommand } from './citus.js';
 import {
   explainCommand,
   generateCommand,
@@ -160,6 +161,16 @@ withStoreOption(
 ).action(tokenRevokeCommand);
 
 rulebookCommands(program);
+
+withStoreOption(
+  program
+    .command('citus-setup')
+    .description(
+      'print the SQL that distributes the tables on a Citus cluster by merchant (docs/SCALING.md)',
+    )
+    .option('--check', 'first migrate the store and check that its schema fits the placement')
+    .option('--shard-count <n>', 'shards per distributed table (default: citus.shard_count)'),
+).action(citusSetupCommand);
 
 program
   .command('warm')

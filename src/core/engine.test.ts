@@ -271,7 +271,7 @@ describe('a status event reverses a charged fee only when it is `cancelled` (D7)
     );
     expect(out.appliedEvents).toEqual(['O-3']);
     expect(out.feeReversals).toEqual(
-      reversed ? [{ orderId: 'O-3', at: at('2024-09-20T00:00:00+08:00') }] : [],
+      reversed ? [{ merchantId: 'M-1', orderId: 'O-3', at: at('2024-09-20T00:00:00+08:00') }] : [],
     );
   });
 
@@ -318,6 +318,7 @@ describe('the statuses that reverse a fee and forfeit coupon value are rulebook 
         rulebooks: [rulebook],
         events: [event('O-3', 'refunded', '2024-09-20T00:00:00+08:00')],
         feeStatus: new Map([['O-3', 'charged']]),
+        merchantOfOrder: new Map([['O-3', 'M-1']]),
       }),
       FAR,
       true,
@@ -367,7 +368,7 @@ describe('a charge consumes coupons; a later status change forfeits that use (SP
       out.newUses.map((u) => [u.chargeId, u.seq, u.couponId, u.amountCny.toFixed(2), u.forfeited]),
     ).toEqual([['C-1', 1, 'CP-1', '350.00', false]]);
     expect(out.forfeits).toEqual([
-      { chargeId: 'C-1', seq: 1, at: at('2024-09-20T00:00:00+08:00') },
+      { merchantId: 'M-1', chargeId: 'C-1', seq: 1, at: at('2024-09-20T00:00:00+08:00') },
     ]);
     expect(ledgerSummary(out.ledger)).toEqual([
       ['use', 'coupon:CP-1', ACCOUNTS.redeemed, '350.00'],
@@ -538,6 +539,7 @@ describe('items sort by time, then expiry, fee, status, charge, settlement, then
       segment({
         orders: [priced({ id: 'O-3', amountUsd: '4000', clearedAt: T, usdCny: '7' })],
         events: [event('O-3', 'cancelled', T)],
+        merchantOfOrder: new Map([['O-3', 'M-1']]),
       }),
       FAR,
       true,

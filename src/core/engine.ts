@@ -109,9 +109,9 @@ export interface FeedEvent {
 
 export interface SegmentOutput {
   readonly fees: FeeRecord[];
-  readonly feeReversals: { orderId: string; at: Instant }[];
+  readonly feeReversals: { merchantId: string; orderId: string; at: Instant }[];
   readonly newUses: CouponUseRecord[];
-  readonly forfeits: { chargeId: string; seq: number; at: Instant }[];
+  readonly forfeits: { merchantId: string; chargeId: string; seq: number; at: Instant }[];
   readonly charges: ChargeRecord[];
   readonly settlements: (SettlementResult & { rulebookKey: string })[];
   readonly appliedEvents: string[];
@@ -325,8 +325,10 @@ function reverseFee(
   const rulebook = versionInForce(input.rulebooks, event.at);
   const reverses = rulebook?.document.fees.reversalStatuses.includes(event.status) ?? false;
   if (!reverses || feeStatus.get(event.orderId) !== 'charged') return;
+  // The reversal is written by (merchant_id, order_id): without the merchant it would match nothing.
+  if (merchantId === '') throw new Error(`no merchant known for order ${event.orderId}`);
   feeStatus.set(event.orderId, 'reversed');
-  out.feeReversals.push({ orderId: event.orderId, at: event.at });
+  out.feeReversals.push({ merchantId, orderId: event.orderId, at: event.at });
   out.feed.push({
     key: `fee-reversed:${event.orderId}`,
     type: 'fee.reversed',
@@ -364,7 +366,7 @@ function applyStatus(
 
 /** Marks a stored use forfeited and writes its ledger entry. */
 function forfeitUse(use: ExistingUse, at: Instant, out: SegmentOutput): void {
-  out.forfeits.push({ chargeId: use.chargeId, seq: use.seq, at });
+  out.forfeits.push({ merchantId: use.merchantId, chargeId: use.chargeId, seq: use.seq, at });
   recordForfeit(use, at, out);
 }
 

@@ -18,7 +18,7 @@ export interface FeedEventView {
   readonly payload: unknown;
 }
 
-interface EventRow {
+export interface FeedEventRow {
   seq: string;
   key: string;
   type: string;
@@ -27,7 +27,7 @@ interface EventRow {
   payload: unknown;
 }
 
-export function eventView(row: EventRow): FeedEventView {
+export function eventView(row: FeedEventRow): FeedEventView {
   return {
     seq: String(row.seq),
     id: row.key,
@@ -56,7 +56,7 @@ export async function readEvents(
   db: Queryable,
   options: { after: string; limit: number; merchantId?: string | undefined },
 ) {
-  const rows = await db.query<EventRow>(
+  const rows = await db.query<FeedEventRow>(
     `SELECT seq::text AS seq, key, type, merchant_id, at, payload FROM events
      WHERE seq > $1::bigint AND ($2::text IS NULL OR merchant_id = $2)
      ORDER BY seq LIMIT $3`,

@@ -92,7 +92,8 @@ export async function explainFee(db: Queryable, orderId: string): Promise<Amount
     `SELECT f.merchant_id, f.status, f.level, f.net_cny, f.vat_cny, f.gross_cny, f.breakdown,
             f.error_code, f.error_message, f.rulebook, f.reversed_at, o.amount_usd,
             o.cleared_at, o.service
-     FROM fees f JOIN orders o ON o.id = f.order_id WHERE f.order_id = $1`,
+     FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
+     WHERE f.order_id = $1`,
     [orderId],
   );
   const row = rows[0];

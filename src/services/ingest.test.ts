@@ -209,6 +209,45 @@ describe.each(STORES)('ingest on $name', ({ open }) => {
     expect(await rowCounts(db)).toEqual(BASE_COUNTS);
   });
 
+  // Ids are unique across merchants although the keys carry merchant_id (migration 4).
+  it.each([
+    ['an order', { orders: at('orders')([order('O-1', 'M-2')]) }, 'orders[0].id', 'O-1', 'M-1'],
+    [
+      'a settlement',
+      { settlements: at('settlements')([settlement('S-1', 'M-2')]) },
+      'settlements[0].id',
+      'S-1',
+      'M-1',
+    ],
+    [
+      'a charge',
+      { charges: at('charges')([charge('C-1', 'O-1', 'M-1')]) },
+      'charges[0].id',
+      'C-1',
+      'M-2',
+    ],
+  ] as const)('refuses %s whose id another merchant holds', async (_, batch, path, id, owner) => {
+    const err = await refusal(db, batch);
+
+    expect(err.code).toBe('CONFLICT');
+    expect(err.issues).toEqual([
+      expect.objectContaining({
+        path,
+        value: id,
+        message: expect.stringContaining(`belongs to merchant ${owner}`),
+      }),
+    ]);
+    expect(await rowCounts(db)).toEqual(BASE_COUNTS);
+  });
+
+  it("writes a status event with its order's merchant", async () => {
+    const rows = await db.query<{ merchant_id: string }>(
+      "SELECT merchant_id FROM order_events WHERE order_id = 'O-1'",
+    );
+
+    expect(rows).toEqual([{ merchant_id: 'M-1' }]);
+  });
+
   it.each([
     ['an order', { orders: at('orders')([order('O-9', 'M-404')]) }, 'orders[0].merchantId'],
     [
@@ -237,7 +276,9 @@ describe.each(STORES.filter((store) => store.name === 'postgres'))(
 
     beforeEach(async () => {
       db = await open();
-      await db.transaction((tx) => ingest(tx, { merchants: at('merchants')([merchant('M-1')]) }));
+      await db.transaction((tx) =>
+        ingest(tx, { merchants: at('merchants')([merchant('M-1'), merchant('M-2')]) }),
+      );
     });
 
     afterEach(async () => {
@@ -258,6 +299,24 @@ describe.each(STORES.filter((store) => store.name === 'postgres'))(
       expect(refused).toHaveLength(1);
       expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
       const rows = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM orders');
+      expect(Number(rows[0]?.n)).toBe(1);
+    });
+
+    it('refuses the second of two simultaneous sends of an order id by two merchants', async () => {
+      const outcomes = await Promise.allSettled([
+        db.transaction((tx) => ingest(tx, { orders: at('orders')([order('O-1', 'M-1')]) })),
+        db.transaction((tx) => ingest(tx, { orders: at('orders')([order('O-1', 'M-2')]) })),
+      ]);
+
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      expect(refused).toHaveLength(1);
+      expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'CONFLICT',
+        issues: [expect.objectContaining({ path: 'orders[0].id', value: 'O-1' })],
+      });
+      const rows = await db.query<{ n: string | number }>(
+        "SELECT count(*) AS n FROM orders WHERE id = 'O-1'",
+      );
       expect(Number(rows[0]?.n)).toBe(1);
     });
   },

@@ -376,21 +376,23 @@ async function ingestEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   const ids = [...new Set(events.map((e) => e.value.orderId))];
-  const orders = new Map<string, string>();
+  const orders = new Map<string, { merchantId: string; clearedAt: string }>();
   const stored = new Map<string, { status: string; at: string }>();
   for (const batch of chunks(ids)) {
     const rows = await tx.query<{
       id: string;
+      merchant_id: string;
       cleared_at: string;
       status: string | null;
       at: string | null;
     }>(
-      `SELECT o.id, o.cleared_at, e.status, e.at FROM orders o
-       LEFT JOIN order_events e ON e.order_id = o.id WHERE o.id = ANY($1)`,
+      `SELECT o.id, o.merchant_id, o.cleared_at, e.status, e.at FROM orders o
+       LEFT JOIN order_events e ON e.merchant_id = o.merchant_id AND e.order_id = o.id
+       WHERE o.id = ANY($1)`,
       [batch],
     );
     for (const row of rows) {
-      orders.set(row.id, row.cleared_at);
+      orders.set(row.id, { merchantId: row.merchant_id, clearedAt: row.cleared_at });
       if (row.status !== null && row.at !== null)
         stored.set(row.id, { status: row.status, at: row.at });
     }
@@ -398,8 +400,8 @@ async function ingestEvents(
 
   const fresh = new Map<string, Record<string, unknown>>();
   for (const { value, where } of events) {
-    const clearedAt = orders.get(value.orderId);
-    if (clearedAt === undefined) {
+    const order = orders.get(value.orderId);
+    if (order === undefined) {
       issues.push({
         path: field(where, 'orderId'),
         message: 'names no known order',
@@ -409,7 +411,7 @@ async function ingestEvents(
       continue;
     }
     const at = parseInstant(value.at);
-    if (at < fromPg(clearedAt)) {
+    if (at < fromPg(order.clearedAt)) {
       issues.push({
         path: field(where, 'at'),
         message: 'is before the order was cleared',
@@ -440,12 +442,20 @@ async function ingestEvents(
       }
       continue;
     }
-    fresh.set(value.orderId, { order_id: value.orderId, status: value.status, at: toPg(at) });
+    fresh.set(value.orderId, {
+      merchant_id: order.merchantId,
+      order_id: value.orderId,
+      status: value.status,
+      at: toPg(at),
+    });
   }
   if (issues.length > 0 && !skipBad) return;
-  await insertRows(tx, 'order_events', { order_id: 'text', status: 'text', at: 'timestamptz' }, [
-    ...fresh.values(),
-  ]);
+  await insertRows(
+    tx,
+    'order_events',
+    { merchant_id: 'text', order_id: 'text', status: 'text', at: 'timestamptz' },
+    [...fresh.values()],
+  );
   inserted.orderEvents = fresh.size;
   unchanged.orderEvents = events.length - fresh.size;
 }
@@ -454,9 +464,11 @@ async function ingestEvents(
  * A kind of fact identified by its id (orders, charges, settlements): how it
  * is stored, how a stored row reads back as input, and what it must refer to.
  */
-interface FactKind<Input extends { id: string }> {
+interface FactKind<Input extends { id: string; merchantId: string }> {
   readonly name: string;
   readonly batchKey: 'orders' | 'charges' | 'settlements';
+  /** Which range of id locks the kind takes (`lockIds`). */
+  readonly lockSlot: number;
   readonly table: string;
   readonly columns: Readonly<Record<string, string>>;
   toRow(value: Input): Record<string, unknown>;
@@ -495,6 +507,7 @@ async function merchantCheck<Input extends { merchantId: string }>(
 const ORDERS: FactKind<OrderInput> = {
   name: 'order',
   batchKey: 'orders',
+  lockSlot: 0,
   table: 'orders',
   columns: {
     id: 'text',
@@ -528,6 +541,7 @@ const ORDERS: FactKind<OrderInput> = {
 const CHARGES: FactKind<ChargeInput> = {
   name: 'charge',
   batchKey: 'charges',
+  lockSlot: 1,
   table: 'charges',
   columns: {
     id: 'text',
@@ -599,6 +613,7 @@ const CHARGES: FactKind<ChargeInput> = {
 const SETTLEMENTS: FactKind<SettlementInput> = {
   name: 'settlement',
   batchKey: 'settlements',
+  lockSlot: 2,
   table: 'settlements',
   columns: {
     id: 'text',
@@ -630,10 +645,46 @@ const SETTLEMENTS: FactKind<SettlementInput> = {
 };
 
 /**
- * One kind of fact by id: references checked, a re-send with the same facts
- * left as it is, one with other facts refused, the new ones written.
+ * An id of an order, a charge or a settlement belongs to one merchant, but
+ * the tables' keys carry merchant_id (so that Citus can distribute them by
+ * merchant) and no index says that an id is unique across merchants. Ingest
+ * checks it against what is stored; for two transactions that send one id at
+ * once, each first takes transaction-scoped advisory locks on the buckets
+ * its ids hash to, so the second waits until the first commits and then
+ * finds its row. A bounded number of buckets bounds the locks that a large
+ * import holds. The locks of one statement are taken in ascending order,
+ * and a batch of more than a few ids takes every bucket of its kind (as an
+ * import's first batch does), so that two writers never wait on each other
+ * in a circle.
  */
-async function ingestById<Input extends { id: string }>(
+const ID_LOCK_KEY = 7277004;
+const ID_LOCK_BUCKETS = 256;
+const ID_LOCK_FEW = 32;
+
+function idBucket(id: string): number {
+  // FNV-1a over UTF-16 code units: any stable hash will do, the same in every writer.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % ID_LOCK_BUCKETS;
+}
+
+async function lockIds(tx: Queryable, slot: number, ids: readonly string[]): Promise<void> {
+  const buckets =
+    ids.length > ID_LOCK_FEW
+      ? Array.from({ length: ID_LOCK_BUCKETS }, (_, i) => i)
+      : [...new Set(ids.map(idBucket))].sort((a, b) => a - b);
+  await tx.query('SELECT pg_advisory_xact_lock($1, b) FROM unnest($2::int[]) AS b', [
+    ID_LOCK_KEY,
+    buckets.map((bucket) => slot * ID_LOCK_BUCKETS + bucket),
+  ]);
+}
+
+/**
+ * One kind of fact by id: references checked, a re-send with the same facts
+ * left as it is, one with other facts refused (an id that another merchant
+ * holds among them), the new ones written.
+ */
+async function ingestById<Input extends { id: string; merchantId: string }>(
   tx: Queryable,
   kind: FactKind<Input>,
   rows: readonly Located<Input>[],
@@ -643,6 +694,11 @@ async function ingestById<Input extends { id: string }>(
   const check = await kind.references(
     tx,
     rows.map((row) => row.value),
+  );
+  await lockIds(
+    tx,
+    kind.lockSlot,
+    rows.map((row) => row.value.id),
   );
   const existing = await existingById<{ id: string } & Record<string, string | null>>(
     tx,
@@ -662,7 +718,16 @@ async function ingestById<Input extends { id: string }>(
     const stored = existing.get(value.id);
     if (stored) {
       const { id: _id, ...facts } = value as Input & Record<string, unknown>;
-      if (!sameFacts(kind.fromRow(stored), facts)) {
+      if (stored.merchant_id !== value.merchantId) {
+        issues.push({
+          path: field(where, 'id'),
+          message:
+            `${kind.name} ${value.id} belongs to merchant ${stored.merchant_id}: ` +
+            'an id is unique across merchants',
+          code: 'CONFLICT',
+          value: value.id,
+        });
+      } else if (!sameFacts(kind.fromRow(stored), facts)) {
         issues.push({
           path: field(where, 'id'),
           message: `${kind.name} ${value.id} was sent before with other facts`,
@@ -678,8 +743,9 @@ async function ingestById<Input extends { id: string }>(
   if (issues.length > 0 && !skipBad) return;
   const written = await insertRows(tx, kind.table, kind.columns, [...fresh.values()]);
   if (written < fresh.size) {
-    // Another transaction wrote some of these ids meanwhile: the same facts are
-    // a repeat, other facts a conflict, as if it had come first.
+    // Another transaction wrote some of these ids meanwhile (one that took no
+    // id locks): the same facts are a repeat, other facts a conflict, as if it
+    // had come first.
     const now = await existingById<{ id: string } & Record<string, string | null>>(
       tx,
       `SELECT ${Object.keys(kind.columns).join(', ')} FROM ${kind.table} WHERE id = ANY($1)`,

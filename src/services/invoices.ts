@@ -69,7 +69,7 @@ export async function invoice(
   }>(
     `SELECT f.order_id, o.service, o.type, f.cleared_at, o.amount_usd, f.level,
             f.net_cny, f.vat_cny, f.gross_cny
-     FROM fees f JOIN orders o ON o.id = f.order_id
+     FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
      WHERE f.merchant_id = $1 AND f.status = 'charged' AND f.cleared_at >= $2 AND f.cleared_at < $3
      ORDER BY f.cleared_at, f.order_id LIMIT $4`,
     [

@@ -117,9 +117,10 @@ export async function loadCouponBalances(
     `SELECT c.id, c.merchant_id, c.issued_at, c.expires_at,
             (c.face_cny - COALESCE(SUM(l.amount_cny), 0))::text AS remaining
      FROM coupons c
-     LEFT JOIN ledger_entries l ON l.coupon_id = c.id AND l.debit_account = 'coupon:' || c.id
+     LEFT JOIN ledger_entries l ON l.merchant_id = c.merchant_id AND l.coupon_id = c.id
+       AND l.debit_account = 'coupon:' || c.id
      WHERE c.merchant_id = ANY($1) OR (c.expires_at IS NOT NULL AND c.expires_at <= $2)
-     GROUP BY c.id
+     GROUP BY c.merchant_id, c.id
      HAVING c.face_cny - COALESCE(SUM(l.amount_cny), 0) > 0`,
     [[...new Set(merchantIds)], expiringBy === null ? null : new Date(expiringBy).toISOString()],
   );

@@ -189,14 +189,14 @@ export async function listFees(
   // walks the (merchant_id, cleared_at) index.
   const rows = cursor
     ? await db.query<FeeRow>(
-        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id
+        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
          WHERE f.merchant_id = $1 AND (f.cleared_at, f.order_id) < ($2::timestamptz, $3::text)
            AND f.cleared_at <= $5
          ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $4`,
         [merchantId, cursor[0], cursor[1], limit + 1, until],
       )
     : await db.query<FeeRow>(
-        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id
+        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
          WHERE f.merchant_id = $1 AND f.cleared_at <= $3
          ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $2`,
         [merchantId, limit + 1, until],
@@ -258,7 +258,8 @@ export async function listSettlements(
   const until = asOf === null ? 'infinity' : toPg(asOf);
   const columns = `s.id, s.merchant_id, s.currency, s.amount, s.base_rate, s.account, s.at,
     r.level, r.pips, r.effective_rate, r.subsidy_cny, r.reason`;
-  const from = 'settlements s LEFT JOIN settlement_results r ON r.settlement_id = s.id';
+  const from = `settlements s LEFT JOIN settlement_results r
+    ON r.merchant_id = s.merchant_id AND r.settlement_id = s.id`;
   const rows = cursor
     ? await db.query<SettlementRow>(
         `SELECT ${columns} FROM ${from}
@@ -359,7 +360,7 @@ export async function readCoupons(
   const coupons = await db.query<CouponRow>(
     `SELECT c.id, c.merchant_id, c.face_cny, c.issued_at, c.expires_at, c.service, c.quarter,
             (c.face_cny - COALESCE((SELECT SUM(l.amount_cny) FROM ledger_entries l
-               WHERE l.coupon_id = c.id AND l.debit_account = 'coupon:' || c.id AND l.at <= $2), 0))::text AS remaining
+               WHERE l.merchant_id = c.merchant_id AND l.coupon_id = c.id AND l.debit_account = 'coupon:' || c.id AND l.at <= $2), 0))::text AS remaining
      FROM coupons c WHERE ${filter} AND c.issued_at <= $2 ORDER BY c.issued_at, c.id`,
     [value, until],
   );
@@ -445,13 +446,14 @@ export async function readOrder(db: Queryable, id: string) {
   }>(
     `SELECT o.id, o.merchant_id, o.service, o.type, o.amount_usd, o.cleared_at, o.usd_cny,
             e.status, e.at AS status_at
-     FROM orders o LEFT JOIN order_events e ON e.order_id = o.id WHERE o.id = $1`,
+     FROM orders o LEFT JOIN order_events e ON e.merchant_id = o.merchant_id AND e.order_id = o.id
+     WHERE o.id = $1`,
     [id],
   );
   const row = rows[0];
   if (!row) throw new LadderError('NOT_FOUND', `no order ${id}`);
   const fees = await db.query<FeeRow>(
-    `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.id = f.order_id WHERE f.order_id = $1`,
+    `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id WHERE f.order_id = $1`,
     [id],
   );
   return {

@@ -121,7 +121,8 @@ export async function programmeReport(db: Queryable): Promise<ProgrammeReport> {
 
   for (const r of await db.query<{ quarter: string; n: string | number; total: string }>(
     `SELECT ${SHANGHAI_QUARTER('s.at')} AS quarter, count(*) AS n, sum(r.subsidy_cny)::text AS total
-     FROM settlement_results r JOIN settlements s ON s.id = r.settlement_id
+     FROM settlement_results r
+     JOIN settlements s ON s.merchant_id = r.merchant_id AND s.id = r.settlement_id
      WHERE r.reason IS NULL GROUP BY 1`,
   )) {
     const row = slot(r.quarter);

@@ -199,6 +199,7 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
   const merchantCount = Number(written[0]?.n ?? 0);
   // The planner must know the rows just written, or it joins them by scanning.
   await tx.query('ANALYZE assessments');
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [FEED_ORDER_LOCK]);
   await tx.query(LEVEL_EVENTS_SQL, [due.service, due.quarter, toPg(due.at)]);
 
   const { coupons, rebates, ledger, feed } = await jumpRebates(tx, due, programme, bands);
@@ -273,7 +274,8 @@ WITH bands AS MATERIALIZED (
   FROM orders o
   WHERE o.service = $1 AND o.cleared_at >= $2 AND o.cleared_at < $3
     AND NOT EXISTS (SELECT 1 FROM order_events e
-                    WHERE e.order_id = o.id AND e.at < $4 AND e.status = ANY($5))
+                    WHERE e.merchant_id = o.merchant_id AND e.order_id = o.id
+                      AND e.at < $4 AND e.status = ANY($5))
   GROUP BY o.merchant_id
 ), assessed AS (
   SELECT m.id AS merchant_id, trim_scale(COALESCE(c.amount_usd, 0)) AS amount_usd,
@@ -479,11 +481,26 @@ async function writeLedger(tx: Queryable, entries: readonly LedgerEntry[]): Prom
       coupon_id: entry.couponId,
       charge_id: entry.chargeId,
     })),
-    'ON CONFLICT (key) DO NOTHING',
+    'ON CONFLICT (merchant_id, key) DO NOTHING',
   );
 }
 
+/**
+ * Events are written under the lock that makes them commit in seq order
+ * (migration 2). Its trigger takes it on a single server; a Citus
+ * coordinator cannot keep that trigger on a distributed table, so the
+ * writer takes it too (taking it twice in one transaction is harmless).
+ * TODO(citus-feed-order): on Citus a transaction that wrote to several nodes
+ * commits on them after the coordinator releases the lock, so a reader may
+ * briefly see a later seq first; readers should page up to a horizon
+ * behind the newest event (docs/SCALING.md).
+ */
+/** The lock that makes event writers commit one after the other (migration 2's trigger takes it too). */
+const FEED_ORDER_LOCK = 7277002;
+
 async function writeFeed(tx: Queryable, feed: readonly FeedEvent[]): Promise<void> {
+  if (feed.length === 0) return;
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [FEED_ORDER_LOCK]);
   await insertRows(
     tx,
     'events',
@@ -495,7 +512,7 @@ async function writeFeed(tx: Queryable, feed: readonly FeedEvent[]): Promise<voi
       at: toPg(event.at),
       payload: event.payload,
     })),
-    'ON CONFLICT (key) DO NOTHING',
+    'ON CONFLICT (merchant_id, key) DO NOTHING',
   );
 }
 
@@ -516,7 +533,7 @@ async function windowCuts(
   const rows = await db.query<{ at: string }>(
     `SELECT DISTINCT at FROM (
        SELECT o.cleared_at AS at, row_number() OVER (ORDER BY o.cleared_at) AS n
-       FROM orders o LEFT JOIN fees f ON f.order_id = o.id
+       FROM orders o LEFT JOIN fees f ON f.merchant_id = o.merchant_id AND f.order_id = o.id
        WHERE (f.order_id IS NULL OR ($2 AND f.status = 'error')) AND o.cleared_at ${cmp(inclusive)} $1
      ) due
      WHERE n % $3 = 0 AND at < $1
@@ -545,7 +562,7 @@ async function runSegment(
     usd_cny: string | null;
   }>(
     `SELECT o.id, o.merchant_id, o.service, o.type, o.amount_usd, o.cleared_at, o.usd_cny
-     FROM orders o LEFT JOIN fees f ON f.order_id = o.id
+     FROM orders o LEFT JOIN fees f ON f.merchant_id = o.merchant_id AND f.order_id = o.id
      WHERE (f.order_id IS NULL OR ($2 AND f.status = 'error')) AND o.cleared_at ${cmp(inclusive)} $1`,
     [at, retryErrors],
   );
@@ -555,8 +572,8 @@ async function runSegment(
     at: string;
     merchant_id: string;
   }>(
-    `SELECT e.order_id, e.status, e.at, o.merchant_id FROM order_events e JOIN orders o ON o.id = e.order_id
-     WHERE NOT e.applied AND e.at ${cmp(inclusive)} $1`,
+    `SELECT order_id, status, at, merchant_id FROM order_events
+     WHERE NOT applied AND at ${cmp(inclusive)} $1`,
     [at],
   );
   const chargeRows = await tx.query<{
@@ -567,7 +584,7 @@ async function runSegment(
     at: string;
   }>(
     `SELECT c.id, c.order_id, c.merchant_id, c.amount_cny, c.at FROM charges c
-     LEFT JOIN charge_results r ON r.charge_id = c.id
+     LEFT JOIN charge_results r ON r.merchant_id = c.merchant_id AND r.charge_id = c.id
      WHERE r.charge_id IS NULL AND c.at ${cmp(inclusive)} $1`,
     [at],
   );
@@ -581,7 +598,7 @@ async function runSegment(
     at: string;
   }>(
     `SELECT s.id, s.merchant_id, s.currency, s.amount, s.base_rate, s.account, s.at FROM settlements s
-     LEFT JOIN settlement_results r ON r.settlement_id = s.id
+     LEFT JOIN settlement_results r ON r.merchant_id = s.merchant_id AND r.settlement_id = s.id
      WHERE r.settlement_id IS NULL AND s.at ${cmp(inclusive)} $1`,
     [at],
   );
@@ -814,7 +831,7 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
           },
     ),
     // An order whose fee could not be computed is tried again on the next run.
-    `ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, level = EXCLUDED.level,
+    `ON CONFLICT (merchant_id, order_id) DO UPDATE SET status = EXCLUDED.status, level = EXCLUDED.level,
        net_cny = EXCLUDED.net_cny, vat_cny = EXCLUDED.vat_cny, gross_cny = EXCLUDED.gross_cny,
        standard_net_cny = EXCLUDED.standard_net_cny, error_code = EXCLUDED.error_code,
        error_message = EXCLUDED.error_message, rulebook = EXCLUDED.rulebook,
@@ -824,9 +841,13 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
   for (const batch of chunks(out.feeReversals)) {
     await tx.query(
       `UPDATE fees f SET status = 'reversed', reversed_at = x.at
-       FROM jsonb_to_recordset($1::jsonb) AS x(order_id text, at timestamptz)
-       WHERE f.order_id = x.order_id AND f.status = 'charged'`,
-      [JSON.stringify(batch.map((r) => ({ order_id: r.orderId, at: toPg(r.at) })))],
+       FROM jsonb_to_recordset($1::jsonb) AS x(merchant_id text, order_id text, at timestamptz)
+       WHERE f.merchant_id = x.merchant_id AND f.order_id = x.order_id AND f.status = 'charged'`,
+      [
+        JSON.stringify(
+          batch.map((r) => ({ merchant_id: r.merchantId, order_id: r.orderId, at: toPg(r.at) })),
+        ),
+      ],
     );
   }
   await insertRows(
@@ -874,9 +895,20 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
   for (const batch of chunks(out.forfeits)) {
     await tx.query(
       `UPDATE coupon_uses u SET forfeited_at = x.at
-       FROM jsonb_to_recordset($1::jsonb) AS x(charge_id text, seq integer, at timestamptz)
-       WHERE u.charge_id = x.charge_id AND u.seq = x.seq AND u.forfeited_at IS NULL`,
-      [JSON.stringify(batch.map((f) => ({ charge_id: f.chargeId, seq: f.seq, at: toPg(f.at) })))],
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(merchant_id text, charge_id text, seq integer, at timestamptz)
+       WHERE u.merchant_id = x.merchant_id AND u.charge_id = x.charge_id AND u.seq = x.seq
+         AND u.forfeited_at IS NULL`,
+      [
+        JSON.stringify(
+          batch.map((f) => ({
+            merchant_id: f.merchantId,
+            charge_id: f.chargeId,
+            seq: f.seq,
+            at: toPg(f.at),
+          })),
+        ),
+      ],
     );
   }
   await insertRows(

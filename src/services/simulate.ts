@@ -361,7 +361,7 @@ async function readFigures(
   }
   for (const row of await db.query<{ merchant_id: string; total: string }>(
     `SELECT r.merchant_id, sum(r.subsidy_cny)::text AS total FROM settlement_results r
-     JOIN settlements s ON s.id = r.settlement_id
+     JOIN settlements s ON s.merchant_id = r.merchant_id AND s.id = r.settlement_id
      WHERE s.at >= $1 AND s.at < $2 GROUP BY r.merchant_id`,
     [periodStart, periodEnd],
   )) {

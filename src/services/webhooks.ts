@@ -3,7 +3,7 @@ import { LadderError } from '../core/errors.js';
 import type { Instant } from '../core/time.js';
 import type { Db, Queryable } from '../store/db.js';
 import { toPg } from '../store/rows.js';
-import { eventView, type FeedEventView } from './event-feed.js';
+import { eventView, type FeedEventRow, type FeedEventView } from './event-feed.js';
 import { decodeCursor, instant, instantOrNull, page } from './merchant-views.js';
 
 /**
@@ -118,7 +118,8 @@ export async function listDeliveries(
   }>(
     `SELECT d.event_seq::text AS event_seq, e.key, d.status, d.attempts, d.next_attempt_at,
             d.last_status, d.last_error, d.delivered_at
-     FROM webhook_deliveries d JOIN events e ON e.seq = d.event_seq
+     FROM webhook_deliveries d
+     JOIN events e ON e.merchant_id = d.event_merchant_id AND e.seq = d.event_seq
      WHERE d.subscription_id = $1 AND d.event_seq > $2::bigint ORDER BY d.event_seq LIMIT $3`,
     [id, afterSeq, limit + 1],
   );
@@ -154,8 +155,9 @@ export async function enqueueDeliveries(db: Db, now: Instant, batch = 1_000): Pr
       const sub = rows[0];
       if (!sub) return 0;
       const inserted = await tx.query<{ event_seq: string }>(
-        `INSERT INTO webhook_deliveries (subscription_id, event_seq, status, next_attempt_at)
-         SELECT $1, e.seq, 'pending', $4 FROM events e
+        `INSERT INTO webhook_deliveries
+           (subscription_id, event_merchant_id, event_seq, status, next_attempt_at)
+         SELECT $1, e.merchant_id, e.seq, 'pending', $4 FROM events e
          WHERE e.seq > $2::bigint AND ($3::text IS NULL OR e.merchant_id = $3)
          ORDER BY e.seq LIMIT $5
          ON CONFLICT DO NOTHING RETURNING event_seq::text AS event_seq`,
@@ -189,7 +191,13 @@ export interface ClaimedDelivery {
   readonly event: FeedEventView;
 }
 
-/** Takes up to `limit` due deliveries, leasing each to this sender for `leaseMs`. */
+/**
+ * Takes up to `limit` due deliveries, leasing each to this sender for `leaseMs`.
+ * The claim locks rows of the outbox alone, a table of the coordinator; the
+ * events are read after it by their whole key, (merchant_id, seq), because
+ * on Citus a distributed table's rows can be locked only within one shard.
+ * A delivery whose event is no longer stored is given up at once.
+ */
 export async function claimDeliveries(
   db: Db,
   now: Instant,
@@ -199,22 +207,16 @@ export async function claimDeliveries(
   return db.transaction(async (tx) => {
     const rows = await tx.query<{
       subscription_id: string;
+      event_merchant_id: string;
       event_seq: string;
       attempts: number;
       url: string;
       secret: string;
-      seq: string;
-      key: string;
-      type: string;
-      merchant_id: string;
-      at: string;
-      payload: unknown;
     }>(
-      `SELECT d.subscription_id, d.event_seq::text AS event_seq, d.attempts, s.url, s.secret,
-              e.seq::text AS seq, e.key, e.type, e.merchant_id, e.at, e.payload
+      `SELECT d.subscription_id, d.event_merchant_id, d.event_seq::text AS event_seq, d.attempts,
+              s.url, s.secret
        FROM webhook_deliveries d
        JOIN webhook_subscriptions s ON s.id = d.subscription_id
-       JOIN events e ON e.seq = d.event_seq
        WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND s.disabled_at IS NULL
        ORDER BY d.next_attempt_at, d.event_seq
        LIMIT $2
@@ -222,23 +224,48 @@ export async function claimDeliveries(
       [toPg(now), limit],
     );
     if (rows.length === 0) return [];
+    const events = new Map<string, FeedEventRow>();
+    for (const event of await tx.query<FeedEventRow>(
+      `SELECT seq::text AS seq, key, type, merchant_id, at, payload FROM events
+       WHERE merchant_id = ANY($1) AND seq = ANY($2::bigint[])`,
+      [[...new Set(rows.map((r) => r.event_merchant_id))], rows.map((r) => r.event_seq)],
+    )) {
+      events.set(`${event.merchant_id} ${event.seq}`, event);
+    }
+    const eventOf = (r: (typeof rows)[number]) =>
+      events.get(`${r.event_merchant_id} ${r.event_seq}`);
+
+    const keys = (list: typeof rows) =>
+      JSON.stringify(
+        list.map((r) => ({ subscription_id: r.subscription_id, event_seq: r.event_seq })),
+      );
+    const gone = rows.filter((r) => eventOf(r) === undefined);
+    if (gone.length > 0) {
+      await tx.query(
+        `UPDATE webhook_deliveries d
+         SET status = 'failed', last_error = 'the event is no longer stored'
+         FROM jsonb_to_recordset($1::jsonb) AS x(subscription_id text, event_seq bigint)
+         WHERE d.subscription_id = x.subscription_id AND d.event_seq = x.event_seq`,
+        [keys(gone)],
+      );
+    }
+    const claimed = rows.flatMap((r) => {
+      const event = eventOf(r);
+      return event ? [{ ...r, event }] : [];
+    });
+    if (claimed.length === 0) return [];
     await tx.query(
       `UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2
        FROM jsonb_to_recordset($1::jsonb) AS x(subscription_id text, event_seq bigint)
        WHERE d.subscription_id = x.subscription_id AND d.event_seq = x.event_seq`,
-      [
-        JSON.stringify(
-          rows.map((r) => ({ subscription_id: r.subscription_id, event_seq: r.event_seq })),
-        ),
-        toPg(now + policy.leaseMs),
-      ],
+      [keys(claimed), toPg(now + policy.leaseMs)],
     );
-    return rows.map((r) => ({
+    return claimed.map((r) => ({
       subscriptionId: r.subscription_id,
       url: r.url,
       secret: r.secret,
       attempts: Number(r.attempts) + 1,
-      event: eventView(r),
+      event: eventView(r.event),
     }));
   });
 }

@@ -223,14 +223,15 @@ SELECT
      FROM assessments WHERE merchant_id = $1) a) AS assessments,
   (SELECT COALESCE(json_agg(q), '[]') FROM (
      SELECT o.service, e.status, SUM(o.amount_usd)::text AS amount_usd, COUNT(*) AS order_count
-     FROM orders o LEFT JOIN order_events e ON e.order_id = o.id AND e.at <= $3
+     FROM orders o LEFT JOIN order_events e
+       ON e.merchant_id = o.merchant_id AND e.order_id = o.id AND e.at <= $3
      WHERE o.merchant_id = $1 AND o.cleared_at >= $2 AND o.cleared_at <= $3
      GROUP BY o.service, e.status) q) AS amounts,
   (SELECT COALESCE(json_agg(c ORDER BY c.issued_at, c.id), '[]') FROM (
      SELECT c.id, c.merchant_id, c.face_cny::text AS face_cny, c.issued_at, c.expires_at, c.service,
             c.quarter,
             (c.face_cny - COALESCE((SELECT SUM(l.amount_cny) FROM ledger_entries l
-               WHERE l.coupon_id = c.id AND l.debit_account = 'coupon:' || c.id AND l.at <= $3), 0))::text
+               WHERE l.merchant_id = c.merchant_id AND l.coupon_id = c.id AND l.debit_account = 'coupon:' || c.id AND l.at <= $3), 0))::text
               AS remaining
      FROM coupons c WHERE c.merchant_id = $1 AND c.issued_at <= $3) c) AS coupons,
   (SELECT COALESCE(json_agg(u ORDER BY u.at, u.charge_id, u.seq), '[]') FROM (
@@ -242,14 +243,15 @@ SELECT
             f.status, f.level, f.net_cny::text AS net_cny, f.vat_cny::text AS vat_cny,
             f.gross_cny::text AS gross_cny, f.reversed_at, f.rulebook, f.breakdown, f.error_code,
             f.error_message
-     FROM fees f JOIN orders o ON o.id = f.order_id
+     FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
      WHERE f.merchant_id = $1 AND f.cleared_at <= $3
      ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $4) f) AS fees,
   (SELECT COALESCE(json_agg(s ORDER BY s.at DESC, s.id DESC), '[]') FROM (
      SELECT s.id, s.merchant_id, s.currency, s.amount::text AS amount, s.base_rate::text AS base_rate,
             s.account, s.at, r.level, r.pips, r.effective_rate::text AS effective_rate,
             r.subsidy_cny::text AS subsidy_cny, r.reason
-     FROM settlements s LEFT JOIN settlement_results r ON r.settlement_id = s.id
+     FROM settlements s LEFT JOIN settlement_results r
+       ON r.merchant_id = s.merchant_id AND r.settlement_id = s.id
      WHERE s.merchant_id = $1 AND s.at <= $3
      ORDER BY s.at DESC, s.id DESC LIMIT $4) s) AS settlements`;
 

@@ -50,6 +50,46 @@ describe.each(STORES)('migrations on $name', ({ open }) => {
     expect(await migrationsCurrent(db)).toBe(true);
   });
 
+  it('fills the new merchant columns of a version-3 store with data', async () => {
+    class Rollback extends Error {}
+    let upgraded: unknown[] = [];
+    // A schema of its own, made and dropped in one transaction that is rolled back.
+    const outcome = await db
+      .transaction(async (tx) => {
+        await tx.exec('CREATE SCHEMA v3_upgrade; SET LOCAL search_path TO v3_upgrade');
+        for (const sql of MIGRATIONS.slice(0, 3)) await tx.exec(sql);
+        await tx.exec(`
+          INSERT INTO merchants (id, fx_rating) VALUES ('M-1', 'A'), ('M-2', 'A');
+          INSERT INTO orders (id, merchant_id, service, type, amount_usd, cleared_at)
+            VALUES ('O-1', 'M-1', '3+N', 'TA3N', 100, '2024-08-15T02:00:00Z'),
+                   ('O-2', 'M-2', '3+N', 'TA3N', 200, '2024-08-15T02:00:00Z');
+          INSERT INTO order_events (order_id, status, at)
+            VALUES ('O-2', 'cancelled', '2024-09-20T00:00:00Z');
+          INSERT INTO events (key, type, merchant_id, at, payload)
+            VALUES ('fee-reversed:O-2', 'fee.reversed', 'M-2', '2024-09-20T00:00:00Z', '{}');
+          INSERT INTO webhook_subscriptions (id, url, secret)
+            VALUES ('wh-1', 'http://127.0.0.1/', 's');
+          INSERT INTO webhook_deliveries (subscription_id, event_seq, status, next_attempt_at)
+            SELECT 'wh-1', seq, 'pending', now() FROM events;
+        `);
+
+        await tx.exec(MIGRATIONS[3] ?? '');
+
+        upgraded = [
+          ...(await tx.query('SELECT merchant_id, order_id FROM order_events')),
+          ...(await tx.query('SELECT subscription_id, event_merchant_id FROM webhook_deliveries')),
+        ];
+        throw new Rollback();
+      })
+      .catch((err: unknown) => err);
+
+    expect(outcome).toBeInstanceOf(Rollback);
+    expect(upgraded).toEqual([
+      { merchant_id: 'M-2', order_id: 'O-2' },
+      { subscription_id: 'wh-1', event_merchant_id: 'M-2' },
+    ]);
+  });
+
   it('sets the session time zone to UTC in and out of transactions', async () => {
     const outside = await db.query<{ TimeZone: string }>('SHOW TimeZone');
     const inside = await db.transaction((tx) => tx.query<{ TimeZone: string }>('SHOW TimeZone'));

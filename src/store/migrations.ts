@@ -304,12 +304,105 @@ export const MIGRATIONS: readonly string[] = [
     CHECK ((status = 'running') = (finished_at IS NULL))
   );
   `,
-  // 4: a merchant's coupon uses by time, for the workbench; without it the
+  // 4: every large table distributable by merchant on Citus (docs/SCALING.md;
+  // the classification is src/store/distribution.ts). A distributed table's
+  // primary key, unique constraints and foreign keys between distributed
+  // tables must all carry the distribution column, so each key gains
+  // merchant_id and each foreign key names (merchant_id, id). Ids stay
+  // unique across merchants: ingest refuses an id that another merchant
+  // holds, looking it up through the plain indexes on id made here.
+  // Status events get the merchant of their order. Webhook deliveries are
+  // local to the coordinator and may not reference a distributed table: they
+  // keep the whole key of their event, (event_merchant_id, event_seq),
+  // without a foreign key.
+  `
+  ALTER TABLE order_events ADD COLUMN merchant_id text;
+  UPDATE order_events e SET merchant_id = o.merchant_id FROM orders o WHERE o.id = e.order_id;
+  ALTER TABLE order_events ALTER COLUMN merchant_id SET NOT NULL;
+
+  ALTER TABLE webhook_deliveries ADD COLUMN event_merchant_id text;
+  UPDATE webhook_deliveries d SET event_merchant_id = e.merchant_id
+    FROM events e WHERE e.seq = d.event_seq;
+  ALTER TABLE webhook_deliveries ALTER COLUMN event_merchant_id SET NOT NULL;
+  ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_event_seq_fkey;
+
+  ALTER TABLE order_events DROP CONSTRAINT order_events_order_id_fkey;
+  ALTER TABLE charges DROP CONSTRAINT charges_order_id_fkey;
+  ALTER TABLE fees DROP CONSTRAINT fees_order_id_fkey;
+  ALTER TABLE coupon_uses DROP CONSTRAINT coupon_uses_order_id_fkey,
+    DROP CONSTRAINT coupon_uses_charge_id_fkey,
+    DROP CONSTRAINT coupon_uses_coupon_id_fkey;
+  ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_charge_id_fkey,
+    DROP CONSTRAINT ledger_entries_coupon_id_fkey;
+  ALTER TABLE charge_results DROP CONSTRAINT charge_results_charge_id_fkey;
+  ALTER TABLE jump_rebates DROP CONSTRAINT jump_rebates_coupon_id_fkey;
+  ALTER TABLE settlement_results DROP CONSTRAINT settlement_results_settlement_id_fkey;
+
+  ALTER TABLE orders DROP CONSTRAINT orders_pkey, ADD PRIMARY KEY (merchant_id, id);
+  CREATE INDEX orders_id ON orders (id);
+  ALTER TABLE order_events DROP CONSTRAINT order_events_pkey,
+    ADD PRIMARY KEY (merchant_id, order_id);
+  ALTER TABLE charges DROP CONSTRAINT charges_pkey, ADD PRIMARY KEY (merchant_id, id);
+  CREATE INDEX charges_id ON charges (id);
+  ALTER TABLE settlements DROP CONSTRAINT settlements_pkey, ADD PRIMARY KEY (merchant_id, id);
+  CREATE INDEX settlements_id ON settlements (id);
+  ALTER TABLE coupons DROP CONSTRAINT coupons_pkey, ADD PRIMARY KEY (merchant_id, id);
+  CREATE INDEX coupons_id ON coupons (id);
+  ALTER TABLE fees DROP CONSTRAINT fees_pkey, ADD PRIMARY KEY (merchant_id, order_id);
+  CREATE INDEX fees_order ON fees (order_id);
+  ALTER TABLE charge_results DROP CONSTRAINT charge_results_pkey,
+    ADD PRIMARY KEY (merchant_id, charge_id);
+  ALTER TABLE coupon_uses DROP CONSTRAINT coupon_uses_pkey,
+    ADD PRIMARY KEY (merchant_id, charge_id, seq);
+  ALTER TABLE settlement_results DROP CONSTRAINT settlement_results_pkey,
+    ADD PRIMARY KEY (merchant_id, settlement_id);
+  CREATE INDEX settlement_results_settlement ON settlement_results (settlement_id);
+
+  -- The new primary keys lead with (merchant_id, seq): the old indexes on it go.
+  ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_pkey,
+    DROP CONSTRAINT ledger_entries_key_key,
+    ADD PRIMARY KEY (merchant_id, seq),
+    ADD CONSTRAINT ledger_entries_merchant_key UNIQUE (merchant_id, key);
+  DROP INDEX ledger_merchant;
+  ALTER TABLE events DROP CONSTRAINT events_pkey,
+    DROP CONSTRAINT events_key_key,
+    ADD PRIMARY KEY (merchant_id, seq),
+    ADD CONSTRAINT events_merchant_key UNIQUE (merchant_id, key);
+  DROP INDEX events_merchant;
+  -- The feed and the webhook outbox read events in seq order, all merchants at once.
+  CREATE INDEX events_seq ON events (seq);
+
+  ALTER TABLE order_events ADD CONSTRAINT order_events_order_fkey
+    FOREIGN KEY (merchant_id, order_id) REFERENCES orders (merchant_id, id);
+  ALTER TABLE charges ADD CONSTRAINT charges_order_fkey
+    FOREIGN KEY (merchant_id, order_id) REFERENCES orders (merchant_id, id);
+  ALTER TABLE fees ADD CONSTRAINT fees_order_fkey
+    FOREIGN KEY (merchant_id, order_id) REFERENCES orders (merchant_id, id);
+  ALTER TABLE coupon_uses
+    ADD CONSTRAINT coupon_uses_order_fkey
+      FOREIGN KEY (merchant_id, order_id) REFERENCES orders (merchant_id, id),
+    ADD CONSTRAINT coupon_uses_charge_fkey
+      FOREIGN KEY (merchant_id, charge_id) REFERENCES charges (merchant_id, id),
+    ADD CONSTRAINT coupon_uses_coupon_fkey
+      FOREIGN KEY (merchant_id, coupon_id) REFERENCES coupons (merchant_id, id);
+  ALTER TABLE ledger_entries
+    ADD CONSTRAINT ledger_entries_charge_fkey
+      FOREIGN KEY (merchant_id, charge_id) REFERENCES charges (merchant_id, id),
+    ADD CONSTRAINT ledger_entries_coupon_fkey
+      FOREIGN KEY (merchant_id, coupon_id) REFERENCES coupons (merchant_id, id);
+  ALTER TABLE charge_results ADD CONSTRAINT charge_results_charge_fkey
+    FOREIGN KEY (merchant_id, charge_id) REFERENCES charges (merchant_id, id);
+  ALTER TABLE jump_rebates ADD CONSTRAINT jump_rebates_coupon_fkey
+    FOREIGN KEY (merchant_id, coupon_id) REFERENCES coupons (merchant_id, id);
+  ALTER TABLE settlement_results ADD CONSTRAINT settlement_results_settlement_fkey
+    FOREIGN KEY (merchant_id, settlement_id) REFERENCES settlements (merchant_id, id);
+  `,
+  // 5: a merchant's coupon uses by time, for the workbench; without it the
   // read walked every use of every merchant (src/http/read-plans.test.ts).
   `
   CREATE INDEX coupon_uses_merchant ON coupon_uses (merchant_id, at);
   `,
-  // 5: assessments are written set-based (src/services/run.ts); the sentence
+  // 6: assessments are written set-based (src/services/run.ts); the sentence
   // that explains a level is worked out from the row when asked for, so new
   // rows carry none. Rows written before keep theirs.
   `
