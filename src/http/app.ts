@@ -46,6 +46,8 @@ export interface AppOptions {
    * more CPU than computing the answer.
    */
   readonly checkResponses?: boolean;
+  /** Keep merchant reads in memory until the store changes; on unless `false`. */
+  readonly readCache?: boolean;
 }
 
 export type LadderApp = FastifyInstance;
@@ -81,6 +83,15 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
   app.decorate('ladder', { ...context, metrics });
+  if (options.readCache !== false) {
+    await context.reads.watch(options.db, (err) =>
+      app.log.warn(
+        { err: err.message },
+        'change watch lost; reads go to the store until it is back',
+      ),
+    );
+    app.addHook('onClose', async () => context.reads.stop());
+  }
 
   app.addHook('onRoute', (route) => {
     // The reference page's own routes are public.

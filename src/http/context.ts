@@ -2,6 +2,7 @@ import type { Instant } from '../core/time.js';
 import { RulebookCache } from '../services/rulebook-cache.js';
 import type { Db } from '../store/db.js';
 import type { Metrics } from './metrics.js';
+import { ReadCache } from './read-cache.js';
 
 /** Where the server reads the time: the system clock, or a test's. */
 export interface Clock {
@@ -21,8 +22,10 @@ export interface AppContext {
   readonly db: Db;
   readonly clock: Clock;
   readonly rulebooks: RulebookCache;
+  /** Merchant reads kept until the store changes (src/http/read-cache.ts). */
+  readonly reads: ReadCache;
 }
 
 export function appContext(db: Db, clock: Clock = systemClock): AppContext {
-  return { db, clock, rulebooks: new RulebookCache() };
+  return { db, clock, rulebooks: new RulebookCache(), reads: new ReadCache() };
 }

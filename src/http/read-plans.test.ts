@@ -104,6 +104,7 @@ function explaining(db: Db, log: Explained[]): Db {
     },
     exec: (sql) => db.exec(sql),
     transaction: (work) => db.transaction((tx) => work(wrapTx(tx))),
+    onChange: (changed, lost) => db.onChange(changed, lost),
     close: () => db.close(),
   };
 }

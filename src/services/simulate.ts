@@ -129,6 +129,7 @@ function inside(tx: Queryable, db: Db): Db {
     query: tx.query.bind(tx),
     exec: tx.exec.bind(tx),
     transaction: (work) => work(tx),
+    onChange: (changed, lost) => db.onChange(changed, lost),
     close: async () => {},
   };
 }

@@ -11,7 +11,26 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs `work` in one transaction: all of it is applied, or none. */
+  /**
+   * Runs `work` in one transaction: all of it is applied, or none. A
+   * transaction that wrote anything announces it on commit (CHANGES_CHANNEL),
+   * to every process watching the store with `onChange`.
+   */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `changed` after each committed transaction that wrote, in this
+   * process or any other on the same database, and `lost` if the watch itself
+   * breaks (the caller must then assume anything changed). Returns the stop.
+   */
+  onChange(changed: () => void, lost: (err: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/**
+ * The channel a writing transaction notifies on commit. A notification is
+ * sent only where the transaction was given an id, which PostgreSQL does at
+ * its first write: a read-only transaction announces nothing, a rolled-back
+ * one nothing either (notifications are delivered on commit).
+ */
+export const CHANGES_CHANNEL = 'ladder_changed';
+export const ANNOUNCE_CHANGE_SQL = `SELECT pg_notify('${CHANGES_CHANNEL}', '') WHERE txid_current_if_assigned() IS NOT NULL`;

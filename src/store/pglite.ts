@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, types } from '@electric-sql/pglite';
 import { LadderError } from '../core/errors.js';
-import type { Db, Queryable } from './db.js';
+import { ANNOUNCE_CHANGE_SQL, CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 
 // Read numeric, int8 and timestamptz as the server prints them: numeric stays
@@ -32,7 +32,17 @@ function asDb(pg: PGlite): Db {
   return {
     kind: 'pglite',
     ...wrap(pg),
-    transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
+    transaction: (work) =>
+      pg.transaction(async (tx) => {
+        const result = await work(wrap(tx));
+        await tx.query(ANNOUNCE_CHANGE_SQL);
+        return result;
+      }),
+    // An embedded store is one process's, so its own notifications are all there are.
+    async onChange(changed) {
+      const stop = await pg.listen(CHANGES_CHANNEL, () => changed());
+      return stop;
+    },
     close: () => pg.close(),
   };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable } from './db.js';
+import { ANNOUNCE_CHANGE_SQL, CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { migrate } from './migrations.js';
 
 // numeric, int8 and timestamptz stay strings, as in the PGlite adapter.
@@ -35,6 +35,7 @@ export async function openPostgres(url: string, options: { schema?: string } = {
   pool.on('error', () => undefined);
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
 
+  const local = new Set<() => void>();
   const db: Db = {
     kind: 'postgres',
     ...wrap(pool),
@@ -48,7 +49,13 @@ export async function openPostgres(url: string, options: { schema?: string } = {
       try {
         await client.query('BEGIN');
         const result = await work(wrap(client));
-        await client.query('COMMIT');
+        // One round trip: announce the change (if the transaction wrote), then commit.
+        const [announced] = (await client.query(
+          `${ANNOUNCE_CHANGE_SQL}; COMMIT`,
+        )) as unknown as pg.QueryResult[];
+        // This process's watchers hear of its own writes before the caller
+        // goes on, so that a read after a write never gets an answer kept from before.
+        if ((announced?.rowCount ?? 0) > 0) for (const changed of local) changed();
         return result;
       } catch (err) {
         // The server rolls back a transaction whose connection is gone; a
@@ -62,8 +69,52 @@ export async function openPostgres(url: string, options: { schema?: string } = {
         client.release(broken);
       }
     },
+    async onChange(changed, lost) {
+      local.add(changed);
+      try {
+        const stop = await watchChanges(url, settings, changed, lost);
+        return async () => {
+          local.delete(changed);
+          await stop();
+        };
+      } catch (err) {
+        local.delete(changed);
+        throw err;
+      }
+    },
     close: () => pool.end(),
   };
   await migrate(db);
   return db;
+}
+
+/**
+ * A connection of its own that LISTENs for the notifications writing
+ * transactions send on commit, from this process or any other. A watch that
+ * breaks (the server restarts, the connection drops) reports `lost` once and
+ * ends; the caller decides whether to watch again.
+ */
+async function watchChanges(
+  url: string,
+  settings: readonly string[],
+  changed: () => void,
+  lost: (err: Error) => void,
+): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: url, options: settings.join(' ') });
+  let stopped = false;
+  const fail = (err: Error) => {
+    if (stopped) return;
+    stopped = true;
+    lost(err);
+    client.end().catch(() => undefined);
+  };
+  client.on('error', fail);
+  client.on('end', () => fail(new Error('the change watch connection ended')));
+  client.on('notification', () => changed());
+  await client.connect();
+  await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+  return async () => {
+    stopped = true;
+    await client.end().catch(() => undefined);
+  };
 }

@@ -39,7 +39,7 @@ const tags = ['merchants'];
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, clock, rulebooks } = app.ladder;
+  const { db, clock, rulebooks, reads } = app.ladder;
 
   /** The merchant named in the path, checked against the token and the store. */
   const merchantOf = async (request: Parameters<typeof ownMerchant>[0], id: string) => {
@@ -94,8 +94,13 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       ownMerchant(request, request.params.id);
-      const at = request.query.at === undefined ? clock.now() : parseInstant(request.query.at);
-      return workbench(db, await rulebooks.get(db), request.params.id, at);
+      const id = request.params.id;
+      const compiled = await rulebooks.get(db);
+      // "Now" is shared within a second: the answer names the instant it is for.
+      const now = clock.now();
+      const at = request.query.at === undefined ? null : parseInstant(request.query.at);
+      const key = `workbench|${rulebooks.generation}|${id}|${at ?? `now:${Math.floor(now / 1000)}`}`;
+      return reads.through(key, () => workbench(db, compiled, id, at ?? now));
     },
   );
 

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../store/db.js';
+import { openPostgres } from '../store/postgres.js';
+import { openTestApp, type TestApp } from '../test-support/http.js';
+import { loadFixture } from '../test-support/http-fixture.js';
+import { STORES } from '../test-support/stores.js';
+import { ReadCache } from './read-cache.js';
+
+/**
+ * The workbench is answered from memory until the store changes: a write in
+ * this process is seen by the very next read, a write by another process
+ * within the notification's latency, and a read-only transaction forgets
+ * nothing. The fixture's M-A has one 2024-Q3 order left of 10,000.00 USD by
+ * 2024-09-20 (O-A3 is cancelled later, on 2024-09-20 00:00).
+ */
+
+const AT = encodeURIComponent('2024-09-25T12:00:00+08:00');
+const WORKBENCH = `/v1/merchants/M-A/workbench?at=${AT}`;
+
+const order = (id: string, amountUsd: string) => ({
+  id,
+  merchantId: 'M-A',
+  service: '3+N',
+  type: 'TA3N',
+  amountUsd,
+  clearedAt: '2024-09-21T10:00:00+08:00',
+  usdCny: '7.1000',
+});
+
+describe.each(STORES)('kept workbench answers on $name', ({ name, open }) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await openTestApp(await open());
+    await loadFixture(t);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await t.db.close();
+  });
+
+  const quarterSoFar = async () => {
+    const res = await t.call('M-A', 'GET', WORKBENCH);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    return body.services[0].thisQuarter.clearedAmountUsd as string;
+  };
+
+  it('answers a repeated read from memory, the same answer', async () => {
+    const stats = t.app.ladder.reads.stats;
+    const first = await t.call('M-A', 'GET', WORKBENCH);
+    const hits = stats.hits;
+    const second = await t.call('M-A', 'GET', WORKBENCH);
+    expect(stats.hits).toBe(hits + 1);
+    expect(second.body).toBe(first.body);
+  });
+
+  it('shows a write made through the API on the very next read', async () => {
+    expect(await quarterSoFar()).toBe('20000.00');
+    const res = await t.call('operator', 'POST', '/v1/orders/batch', {
+      orders: [order('O-A-cache-1', '1234.56')],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await quarterSoFar()).toBe('21234.56');
+  });
+
+  it('forgets nothing for a transaction that only read', async () => {
+    await quarterSoFar();
+    const before = t.app.ladder.reads.stats.invalidations;
+    await t.db.transaction((tx) => tx.query('SELECT count(*) FROM orders'));
+    expect(t.app.ladder.reads.stats.invalidations).toBe(before);
+  });
+
+  it.runIf(name === 'postgres')(
+    'sees a write by another process on the same database',
+    async () => {
+      expect(await quarterSoFar()).toBe('21234.56');
+      const [{ schema } = { schema: '' }] = await t.db.query<{ schema: string }>(
+        'SELECT current_schema() AS schema',
+      );
+      const other: Db = await openPostgres(process.env.DATABASE_URL ?? '', { schema });
+      try {
+        const { ingest } = await import('../services/ingest.js');
+        await other.transaction((tx) =>
+          ingest(tx, { orders: [{ value: order('O-A-cache-2', '0.44'), where: 'orders[0]' }] }),
+        );
+      } finally {
+        await other.close();
+      }
+      const deadline = Date.now() + 5_000;
+      let seen = await quarterSoFar();
+      while (seen !== '21235.00' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seen = await quarterSoFar();
+      }
+      expect(seen).toBe('21235.00');
+    },
+  );
+
+  it.runIf(name === 'postgres')(
+    'goes to the store while its watch is down, and watches again',
+    async () => {
+      const reads = t.app.ladder.reads;
+      expect(reads.watching).toBe(true);
+      await t.db.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`,
+      );
+      const deadline = Date.now() + 5_000;
+      while (reads.watching && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(reads.watching).toBe(false);
+      const hits = reads.stats.hits;
+      await quarterSoFar();
+      await quarterSoFar();
+      expect(reads.stats.hits).toBe(hits);
+      while (!reads.watching && Date.now() < deadline + 5_000)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(reads.watching).toBe(true);
+    },
+  );
+});
+
+describe('the read cache itself', () => {
+  const fakeStore = () => {
+    let changed: () => void = () => undefined;
+    const db = {
+      onChange: async (on: () => void) => {
+        changed = on;
+        return async () => undefined;
+      },
+    } as unknown as Db;
+    return { db, change: () => changed() };
+  };
+
+  it('does not keep an answer computed while the store changed', async () => {
+    const { db, change } = fakeStore();
+    const cache = new ReadCache();
+    await cache.watch(db);
+    let calls = 0;
+    const compute = async () => {
+      calls += 1;
+      if (calls === 1) change();
+      return calls;
+    };
+    expect(await cache.through('k', compute)).toBe(1);
+    expect(await cache.through('k', compute)).toBe(2);
+    expect(await cache.through('k', compute)).toBe(2);
+    expect(calls).toBe(2);
+  });
+
+  it('drops the oldest answer beyond its size', async () => {
+    const { db } = fakeStore();
+    const cache = new ReadCache(2);
+    await cache.watch(db);
+    let calls = 0;
+    const compute = async () => ++calls;
+    await cache.through('a', compute);
+    await cache.through('b', compute);
+    await cache.through('c', compute);
+    expect(await cache.through('b', compute)).toBe(2);
+    expect(await cache.through('a', compute)).toBe(4);
+  });
+
+  it('keeps nothing before it watches', async () => {
+    const cache = new ReadCache();
+    let calls = 0;
+    await cache.through('k', async () => ++calls);
+    await cache.through('k', async () => ++calls);
+    expect(calls).toBe(2);
+  });
+});
