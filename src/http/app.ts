@@ -82,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   // JSON only: a text body is refused with 415, not read as a string.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
-  app.decorate('ladder', { ...context, metrics });
+  app.decorate('ladder', { ...context, metrics, keepAsJson: !options.checkResponses });
   if (options.readCache !== false) {
     await context.reads.watch(options.db, (err) =>
       app.log.warn(

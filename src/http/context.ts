@@ -13,7 +13,11 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 declare module 'fastify' {
   interface FastifyInstance {
-    ladder: AppContext & { readonly metrics: Metrics };
+    ladder: AppContext & {
+      readonly metrics: Metrics;
+      /** Kept answers are kept as JSON text, when no response schema checks them on the way out. */
+      readonly keepAsJson: boolean;
+    };
   }
 }
 

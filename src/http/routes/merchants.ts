@@ -37,9 +37,10 @@ const merchantAccess = { access: 'merchant' as const };
 const tags = ['merchants'];
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, clock, rulebooks, reads } = app.ladder;
+  const { db, clock, rulebooks, reads, keepAsJson } = app.ladder;
 
   /** The merchant named in the path, checked against the token and the store. */
   const merchantOf = async (request: Parameters<typeof ownMerchant>[0], id: string) => {
@@ -92,7 +93,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: workbenchSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       ownMerchant(request, request.params.id);
       const id = request.params.id;
       const compiled = await rulebooks.get(db);
@@ -100,7 +101,13 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       const now = clock.now();
       const at = request.query.at === undefined ? null : parseInstant(request.query.at);
       const key = `workbench|${rulebooks.generation}|${id}|${at ?? `now:${Math.floor(now / 1000)}`}`;
-      return reads.through(key, () => workbench(db, compiled, id, at ?? now));
+      const answer = await reads.through(key, async () => {
+        const view = await workbench(db, compiled, id, at ?? now);
+        return keepAsJson ? JSON.stringify(view) : view;
+      });
+      // Text already serialized: sent as it is, not serialized again.
+      if (typeof answer === 'string') return reply.type(JSON_TYPE).send(answer as never);
+      return answer;
     },
   );
 
