@@ -1,8 +1,8 @@
 // The two stores the benchmark measures, as the harness needs them: how a
-// `ladder` child is pointed at the store, the raw COPY that the import is
-// compared with, the product's own Db for the in-process steps, and the CPU
-// time of the database. The product itself is reached only through its CLI,
-// its server and its exported service functions.
+// `ladder` child is pointed at the store, the product's own Db for the steps
+// timed in process, plain SQL and COPY for the baselines, and the CPU time of
+// the database. The product itself is reached only through its CLI, its
+// server and its exported service functions.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -13,12 +13,6 @@ import { parentPid, ROOT, seconds, treeCpuSeconds } from './proc.mjs';
 const dist = (path) => join(ROOT, 'dist', path);
 const { openStore } = await import(dist('store/open.js'));
 
-/** The columns of orders.csv, typed as the store keeps them, and nothing else. */
-const BARE_TABLE = `CREATE TABLE bench_bare_orders (
-  id text, merchant_id text, service text, type text,
-  amount_usd numeric, cleared_at timestamptz, usd_cny numeric)`;
-/** A copy of the product's orders table with its indexes and checks (no foreign key). */
-const LIKE_TABLE = 'CREATE TABLE bench_like_orders (LIKE orders INCLUDING ALL)';
 const CSV_COLUMNS = '(id, merchant_id, service, type, amount_usd, cleared_at, usd_cny)';
 
 const SETTINGS = [
@@ -78,6 +72,7 @@ export async function postgresStore(databaseUrl) {
     for (const name of SETTINGS)
       settings[name] = (await client.query(`SHOW ${name}`)).rows[0][name];
 
+    const sql = async (text) => (await client.query(text)).rows;
     return {
       name: 'postgres',
       env: { DATABASE_URL: databaseUrl },
@@ -86,10 +81,8 @@ export async function postgresStore(databaseUrl) {
       open: () => openStore({ databaseUrl }),
       /** CPU seconds of the whole server so far; null when it cannot be read. */
       serverCpuSeconds: () => (postmaster === null ? null : treeCpuSeconds(postmaster)),
-      copyIntoBare: (csv) =>
-        pgCopy(client, psql, databaseUrl, BARE_TABLE, 'bench_bare_orders', csv),
-      copyIntoLikeOrders: (csv) =>
-        pgCopy(client, psql, databaseUrl, LIKE_TABLE, 'bench_like_orders', csv),
+      withSql: (work) =>
+        work({ sql, copy: (table, csv) => psqlCopy(psql, databaseUrl, table, csv) }),
       close: () => client.end(),
     };
   } catch (err) {
@@ -99,36 +92,30 @@ export async function postgresStore(databaseUrl) {
 }
 
 /** psql's `\copy`, the plain client-side COPY FROM STDIN, timed from psql's start to its end. */
-async function pgCopy(client, psql, databaseUrl, createSql, table, csv) {
-  await client.query(createSql);
-  try {
-    const started = process.hrtime.bigint();
-    const command = `\\copy ${table} ${CSV_COLUMNS} FROM '${csv}' WITH (FORMAT csv, HEADER)`;
-    const output = await new Promise((resolve, reject) => {
-      const child = spawn(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', databaseUrl, '-c', command]);
-      let text = '';
-      child.stdout.on('data', (chunk) => {
-        text += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        text += chunk;
-      });
-      child.once('error', reject);
-      child.once('close', (code) =>
-        code === 0 ? resolve(text) : reject(new Error(`psql ${command}: ${text}`)),
-      );
+async function psqlCopy(psql, databaseUrl, table, csv) {
+  const started = process.hrtime.bigint();
+  const command = `\\copy ${table} ${CSV_COLUMNS} FROM '${csv}' WITH (FORMAT csv, HEADER)`;
+  const output = await new Promise((resolve, reject) => {
+    const child = spawn(psql, ['-X', '-v', 'ON_ERROR_STOP=1', databaseUrl, '-c', command]);
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
     });
-    const elapsed = seconds(started);
-    const rows = Number(/COPY (\d+)/.exec(output)?.[1]);
-    return { seconds: elapsed, rows: Number.isFinite(rows) ? rows : null };
-  } finally {
-    await client.query(`DROP TABLE ${table}`);
-  }
+    child.stderr.on('data', (chunk) => {
+      text += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`psql ${command}: ${text}`)),
+    );
+  });
+  const rows = Number(/COPY (\d+)/.exec(output)?.[1]);
+  return { seconds: seconds(started), rows: Number.isFinite(rows) ? rows : null };
 }
 
 /**
  * The embedded store in `dataDir`, created by the first `ladder import`. Its
- * raw COPY runs in this process on the same data directory, while no
+ * baselines run in this process on the same data directory, while no
  * `ladder` process holds it.
  */
 export function pgliteStore(dataDir) {
@@ -140,20 +127,19 @@ export function pgliteStore(dataDir) {
     open: () => openStore({ dataDir }),
     /** PostgreSQL runs inside the `ladder` process: its CPU is that process's. */
     serverCpuSeconds: () => null,
-    copyIntoBare: (csv) => pgliteCopy(dataDir, BARE_TABLE, 'bench_bare_orders', csv),
-    copyIntoLikeOrders: (csv) => pgliteCopy(dataDir, LIKE_TABLE, 'bench_like_orders', csv),
+    withSql: (work) => withPglite(dataDir, work),
     close: async () => {},
   };
 }
 
-async function pgliteCopy(dataDir, createSql, table, csv) {
+async function withPglite(dataDir, work) {
   if (existsSync(join(dataDir, 'ladder.lock'))) {
-    throw new Error(`the embedded store ${dataDir} is in use; the raw COPY needs it alone`);
+    throw new Error(`the embedded store ${dataDir} is in use; the baselines need it alone`);
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create({ dataDir });
-  try {
-    await db.exec(createSql);
+  const sql = async (text) => (await db.query(text)).rows;
+  const copy = async (table, csv) => {
     // The file is read before the clock starts: PGlite takes its input whole.
     const blob = new Blob([await readFile(csv)]);
     const started = process.hrtime.bigint();
@@ -163,8 +149,76 @@ async function pgliteCopy(dataDir, createSql, table, csv) {
       { blob },
     );
     return { seconds: seconds(started), rows: result.affectedRows ?? null };
+  };
+  try {
+    return await work({ sql, copy });
   } finally {
-    await db.exec(`DROP TABLE IF EXISTS ${table}`);
     await db.close();
   }
+}
+
+async function timed(work) {
+  const started = process.hrtime.bigint();
+  await work();
+  return seconds(started);
+}
+
+/** The baseline of the import: COPY into a table of the same columns, without index or check. */
+export function copyIntoBareTable(store, csv) {
+  return store.withSql(async ({ sql, copy }) => {
+    await sql(`CREATE TABLE bench_bare_orders (
+      id text, merchant_id text, service text, type text,
+      amount_usd numeric, cleared_at timestamptz, usd_cny numeric)`);
+    try {
+      return await copy('bench_bare_orders', csv);
+    } finally {
+      await sql('DROP TABLE bench_bare_orders');
+    }
+  });
+}
+
+/**
+ * What writing the rows into a table shaped like the product's orders costs
+ * by itself, whatever the import does around it: COPY into a copy with its
+ * defaults and checks only; building its indexes after that; and COPY into a
+ * copy that maintains its indexes and foreign keys row by row. Read from the
+ * catalogue, so it follows the schema as it changes.
+ */
+export function copiesLikeOrders(store, csv) {
+  return store.withSql(async ({ sql, copy }) => {
+    const indexes = await sql(
+      "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'orders'",
+    );
+    const foreignKeys = await sql(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+       WHERE conrelid = 'orders'::regclass AND contype = 'f'`,
+    );
+    const onCopy = (def, i) =>
+      def.indexdef.replace(
+        /^CREATE (UNIQUE )?INDEX \S+ ON \S+/,
+        `CREATE $1INDEX bench_like_${i} ON bench_like_orders`,
+      );
+
+    const out = { indexes: indexes.length, foreignKeys: foreignKeys.length };
+    try {
+      await sql(
+        'CREATE TABLE bench_like_orders (LIKE orders INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+      );
+      out.checksOnlySeconds = (await copy('bench_like_orders', csv)).seconds;
+      out.indexesBuiltAfterSeconds = await timed(async () => {
+        for (const [i, def] of indexes.entries()) await sql(onCopy(def, i));
+      });
+      await sql('DROP TABLE bench_like_orders');
+
+      await sql(
+        'CREATE TABLE bench_like_orders (LIKE orders INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+      );
+      for (const [i, def] of indexes.entries()) await sql(onCopy(def, i));
+      for (const fk of foreignKeys) await sql(`ALTER TABLE bench_like_orders ADD ${fk.def}`);
+      out.indexesAndKeysMaintainedSeconds = (await copy('bench_like_orders', csv)).seconds;
+    } finally {
+      await sql('DROP TABLE IF EXISTS bench_like_orders');
+    }
+    return out;
+  });
 }
