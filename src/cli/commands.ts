@@ -88,7 +88,8 @@ export async function generateCommand(flags: GenerateFlags): Promise<void> {
       { path: '--out', message: 'is a file, not a directory', value: flags.out },
     ]);
   }
-  const progress = progressReporter('generate');
+  // A bar on a terminal; nothing in a pipe or CI, where the summary below is enough.
+  const progress = progressReporter('generate', { withoutTerminal: 'silent' });
   const summary = await writeDataset(flags.out, options, (done, total) =>
     progress.update(done, total, 'merchants'),
   );

@@ -6,7 +6,7 @@ import { STORES } from '../test-support/stores.js';
 import { ingest } from './ingest.js';
 import { lateOrders } from './late-orders.js';
 import { ensureRulebook, publishMonthlyRates } from './rulebooks.js';
-import { runUntil } from './run.js';
+import { runQuarterAssessment, runUntil } from './run.js';
 
 function order(id: string, amountUsd: string, clearedAt: string): OrderInput {
   return {
@@ -79,6 +79,32 @@ describe.each(STORES)('running the programme over time on $name', ({ open }) => 
       "SELECT level, status, net_cny FROM fees WHERE order_id = 'O-2'",
     );
     expect(fee[0]).toEqual({ level: 'LV3', status: 'charged', net_cny: '480.00' });
+  });
+
+  it("runs one quarter's assessment alone, as a run to its instant would, once", async () => {
+    // Q2 2024: 600,000 USD → LV3 from 2024-07-02. A run to just before that instant
+    // assesses 2024-Q1 (no merchant yet) and leaves 2024-Q2 to the step alone.
+    await addOrders(db, [order('O-1', '600000.00', '2024-05-10T10:00:00+08:00')]);
+    await runUntil(db, parseInstant('2024-07-01T23:59:59.999+08:00'));
+    expect(await assessment(db, '2024-Q2')).toBeUndefined();
+
+    expect(await runQuarterAssessment(db, '3+N', '2024-Q2')).toEqual({
+      service: '3+N',
+      quarter: '2024-Q2',
+      effectiveAt: '2024-07-02T00:00:00+08:00',
+      merchants: 1,
+    });
+    expect(await assessment(db, '2024-Q2')).toEqual({ amount_usd: '600000.00', level: 'LV3' });
+
+    expect(await runQuarterAssessment(db, '3+N', '2024-Q2')).toBeNull();
+    const later = await runUntil(db, parseInstant('2024-07-10T00:00:00+08:00'));
+    expect(later.assessments).toEqual([]);
+  });
+
+  it('refuses to assess a quarter that no rulebook calendar has', async () => {
+    await expect(runQuarterAssessment(db, '3+N', '1999-Q1')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('runs each assessment once however often run is called', async () => {

@@ -158,6 +158,35 @@ export async function runUntil(
   return summary;
 }
 
+/**
+ * The assessment of one quarter alone, as `runUntil` runs it at its instant, in
+ * one transaction: the step that the scale benchmark times (bench/run.mjs). It
+ * runs nothing that is due before the instant; the caller runs `runUntil` up to
+ * just before it first, as `runUntil` itself would. Returns null when the
+ * quarter was already assessed, and refuses a quarter that no rulebook's
+ * calendar has (NOT_FOUND).
+ */
+export async function runQuarterAssessment(
+  db: Db,
+  service: string,
+  quarter: Quarter,
+): Promise<RunSummary['assessments'][number] | null> {
+  const rulebooks = await loadRulebooks(db);
+  const due = assessmentCalendar(rulebooks).find(
+    (entry) => entry.service === service && entry.quarter === quarter,
+  );
+  if (due === undefined) {
+    throw new LadderError(
+      'NOT_FOUND',
+      `no assessment of ${service} ${quarter} on the calendar of any rulebook`,
+    );
+  }
+
+  const merchants = await db.transaction((tx) => runAssessment(tx, due));
+  if (merchants === null) return null;
+  return { service, quarter, effectiveAt: formatInstant(due.at), merchants };
+}
+
 /** One assessment, exactly once: a second run, or a concurrent one, finds it done and stops. */
 async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number | null> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
