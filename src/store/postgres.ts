@@ -28,7 +28,14 @@ export async function openPostgres(url: string, options: { schema?: string } = {
   }
   // Session settings go in the startup packet, so that they hold before the
   // first query of every pooled connection without a query of their own.
-  const settings = ['-c TimeZone=UTC', ...(schema ? [`-c search_path=${schema}`] : [])];
+  // JIT compilation costs more than it saves on the short, indexed queries
+  // that make up almost all of Ladder's work (a workbench read: 13 ms with it
+  // on a cold plan, 2 ms without), so it is off for Ladder's connections.
+  const settings = [
+    '-c TimeZone=UTC',
+    '-c jit=off',
+    ...(schema ? [`-c search_path=${schema}`] : []),
+  ];
   const pool = new pg.Pool({ connectionString: url, max: 8, options: settings.join(' ') });
   // A connection that drops while idle in the pool (a server restart, a
   // terminated backend) is an event, not a crash: the pool makes a new one.
