@@ -127,6 +127,7 @@ function inside(tx: Queryable, db: Db): Db {
     kind: db.kind,
     query: tx.query.bind(tx),
     exec: tx.exec.bind(tx),
+    copyRows: tx.copyRows.bind(tx),
     transaction: (work) => work(tx),
     close: async () => {},
   };
