@@ -511,5 +511,45 @@ describe.each(STORES.filter((store) => store.name === 'postgres'))(
       });
       expect(await count(db, 'orders')).toBe(200);
     });
+
+    it('refuses a row whose id another transaction writes while the import merges', async () => {
+      const b = dataset('orders.csv', ordersFile(200));
+      let importing: Promise<Awaited<ReturnType<typeof importDirectory>>> | undefined;
+
+      // The other transaction holds O-0150 uncommitted until the import waits on it.
+      await db.transaction(async (other) => {
+        await other.query(
+          `INSERT INTO orders (id, merchant_id, service, type, amount_usd, cleared_at)
+           VALUES ('O-0150', 'M-2', '3+N', 'TA3N', '999.00', '2024-08-15T02:00:00Z')`,
+        );
+        importing = importDirectory(db, b, { skipBad: true });
+        for (let tries = 0; tries < 300; tries++) {
+          const waiting = await db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND query LIKE '%import_stage%'`,
+          );
+          if (Number(waiting[0]?.n) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+      const result = await importing;
+
+      expect(result?.rejected).toEqual([
+        {
+          path: 'orders.csv:151 id',
+          message: 'order O-0150 was sent at the same time with other facts',
+          code: 'CONFLICT',
+          value: 'O-0150',
+        },
+      ]);
+      expect(result?.files.find((f) => f.file === 'orders.csv')).toMatchObject({
+        inserted: 199,
+        unchanged: 0,
+        rejected: 1,
+      });
+      expect(await db.query("SELECT amount_usd FROM orders WHERE id = 'O-0150'")).toEqual([
+        { amount_usd: '999.00' },
+      ]);
+    });
   },
 );

@@ -423,10 +423,9 @@ function repeatsSql(kind: BulkKind): string[] {
 }
 
 /**
- * A row whose id the store holds: the same facts change nothing, other facts
- * are a conflict. The join is on the id alone, whatever key the table has,
- * and a row is compared with every stored row of its id. Returns how many
- * rows the store holds already with the same facts.
+ * A row whose id the store holds: the same facts change nothing (a repeat),
+ * other facts are a conflict. The join is on the id alone, whatever key the
+ * table has, and a row is compared with every stored row of its id.
  */
 function storedSql(kind: BulkKind): string {
   return `WITH stored AS (
@@ -434,33 +433,49 @@ function storedSql(kind: BulkKind): string {
       FROM import_stage s JOIN ${kind.table} o ON o.id = s.id
       WHERE ${UNDECIDED}
       GROUP BY s.line, s.id
-    ), conflicts AS (
-      ${INTO_VERDICTS}
-      SELECT line, 'rejected', 'id', id, '${kind.noun} ' || id || ' was sent before with other facts',
-             'CONFLICT'
-      FROM stored WHERE NOT same
-      RETURNING 1
     )
-    SELECT (SELECT count(*) FROM stored WHERE same) AS same,
-           (SELECT count(*) FROM conflicts) AS conflicts`;
+    ${INTO_VERDICTS}
+    SELECT line, CASE WHEN same THEN 'repeat' ELSE 'rejected' END, 'id', id,
+           '${kind.noun} ' || id || ' was sent before with other facts', 'CONFLICT'
+    FROM stored`;
 }
 
 /**
  * The rows without a verdict, in file order so that `ingest_seq` follows the
- * file. ON CONFLICT without a target: whichever unique key the table has, a
- * row the store already holds (checked above to have the same facts) is left
- * as it is, and so is a repeat that an earlier row of this statement wrote.
+ * file. After the checks above these are ids that neither the store nor an
+ * earlier row holds, so the plain INSERT is tried first, under a savepoint:
+ * ON CONFLICT DO NOTHING made the merge of a million orders about 40% slower
+ * on PostgreSQL 15 (each row is probed and then inserted speculatively). If
+ * another transaction wrote one of the ids meanwhile, whichever unique key
+ * says so, the INSERT is undone and made again with ON CONFLICT DO NOTHING,
+ * without a conflict target so as not to depend on which key the table has.
  */
-function mergeSql(kind: BulkKind): string {
+function mergeSql(kind: BulkKind, onConflict: boolean): string {
   const names = kind.columns.map((c) => c.sql).join(', ');
   const values = kind.columns.map((c) => `s.${c.sql}`).join(', ');
-  return `WITH written AS (
-      INSERT INTO ${kind.table} (${names})
-      SELECT ${values} FROM import_stage s WHERE ${UNDECIDED} ORDER BY s.line
-      ON CONFLICT DO NOTHING
-      RETURNING 1
-    )
+  const insert = `INSERT INTO ${kind.table} (${names})
+    SELECT ${values} FROM import_stage s WHERE ${UNDECIDED} ORDER BY s.line`;
+  if (!onConflict) return insert;
+  return `WITH written AS (${insert} ON CONFLICT DO NOTHING RETURNING 1)
     SELECT count(*) AS n FROM written`;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Writes the undecided rows; returns how many it wrote. */
+async function merge(tx: Queryable, kind: BulkKind, undecided: number): Promise<number> {
+  await tx.exec('SAVEPOINT import_merge');
+  try {
+    await tx.query(mergeSql(kind, false));
+    await tx.exec('RELEASE SAVEPOINT import_merge');
+    return undecided;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
+  }
+  await tx.exec('ROLLBACK TO SAVEPOINT import_merge');
+  const inserted = count(await tx.query<{ n: unknown }>(mergeSql(kind, true)));
+  if (inserted < undecided) await tx.query(racedSql(kind));
+  return inserted;
 }
 
 /**
@@ -562,15 +577,13 @@ export async function importBulkFile(
   const [findDups, judgeDups] = repeatsSql(kind) as [string, string];
   await tx.exec(findDups);
   if ((await tx.query('SELECT 1 FROM import_dups LIMIT 1')).length > 0) await tx.query(judgeDups);
-  const stored = await tx.query<{ same: unknown }>(storedSql(kind));
-  const storedSame = Number(stored[0]?.same ?? 0);
-
-  progress('merging');
-  const inserted = count(await tx.query<{ n: unknown }>(mergeSql(kind)));
+  await tx.query(storedSql(kind));
   const decided = count(
     await tx.query<{ n: unknown }>('SELECT count(*) AS n FROM import_verdicts'),
   );
-  if (inserted < staged - decided - storedSame) await tx.query(racedSql(kind));
+
+  progress('merging');
+  const inserted = await merge(tx, kind, staged - decided);
 
   const verdicts = await tx.query<{
     line: string | number;
