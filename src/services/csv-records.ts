@@ -18,16 +18,20 @@ import { parse } from 'csv-parse/sync';
  * csv-parse takes the first line end for the whole file.
  */
 
-export interface CsvRecord {
-  /** The file line the record starts on: 1 for a header on the first line. */
-  readonly line: number;
-  readonly cells: string[];
-  /**
-   * The record's text when it is one line without a quote, a carriage return
-   * or a NUL: CSV that COPY reads back to the same cells, so it can be passed
-   * on as it is. Null when the cells had to be parsed out of quotes.
-   */
-  readonly plain: string | null;
+/**
+ * One record and the file line it starts on (1 for a header on the first
+ * line). A plain record is one line without a quote, a carriage return or a
+ * NUL: its cells are `plain.split(',')`, and its text is CSV that COPY reads
+ * back to the same cells, so it can be passed on as it is. The cells of any
+ * other record were parsed out of its quotes.
+ */
+export type CsvRecord =
+  | { readonly line: number; readonly plain: string; readonly cells?: undefined }
+  | { readonly line: number; readonly plain?: undefined; readonly cells: readonly string[] };
+
+/** The cells of a record, split out of a plain one. */
+export function cellsOf(record: CsvRecord): readonly string[] {
+  return record.plain === undefined ? record.cells : record.plain.split(',');
 }
 
 /** The file is not CSV of one shape; `line` is where that was found. */
@@ -99,72 +103,95 @@ export async function* readCsvRecords(
   let open: OpenRecord | null = null;
   let batch: CsvRecord[] = [];
 
-  const keep = (line: number, cells: string[], plain: string | null) => {
-    if (width < 0) {
-      width = cells.length;
-    } else if (cells.length !== width) {
-      throw new CsvShapeError(
-        line,
-        `Invalid Record Length: columns length is ${width}, got ${cells.length} on line ${line}`,
-      );
-    }
-    batch.push({ line, cells, plain });
+  const lengthError = (line: number, cells: number) =>
+    new CsvShapeError(
+      line,
+      `Invalid Record Length: columns length is ${width}, got ${cells} on line ${line}`,
+    );
+
+  const keepCells = (line: number, cells: readonly string[]) => {
+    if (width < 0) width = cells.length;
+    else if (cells.length !== width) throw lengthError(line, cells.length);
+    batch.push({ line, cells });
   };
 
-  // One physical line, without its LF; `strayCr` says the text it came from
-  // holds a CR that ends no line, so each line must be looked at for one.
-  const take = (piece: string, strayCr: boolean, hasNul: boolean) => {
+  // Counting commas rather than splitting: a plain line costs one string.
+  const keepPlain = (line: number, text: string) => {
+    let cells = 1;
+    for (let at = text.indexOf(','); at >= 0; at = text.indexOf(',', at + 1)) cells++;
+    if (width < 0) width = cells;
+    else if (cells !== width) throw lengthError(line, cells);
+    batch.push({ line, plain: text });
+  };
+
+  // A line that goes on a quoted cell left open by the lines before it.
+  const goOn = (record: OpenRecord, raw: string) => {
+    record.pieces.push(raw);
+    record.quotes += quotesIn(raw);
+    record.chars += raw.length + 1;
+    if (record.quotes % 2 === 0) {
+      const text = record.pieces.join('\n');
+      open = null;
+      keepCells(
+        record.line,
+        parseQuoted(text.endsWith('\r') ? text.slice(0, -1) : text, record.line),
+      );
+    } else if (record.chars > MAX_RECORD_CHARS) {
+      throw new CsvShapeError(
+        record.line,
+        `the quoted cell opened on line ${record.line} never closes`,
+      );
+    }
+  };
+
+  // One physical line: `text` from `from` to the LF at `to` (or the end).
+  // `strayCr` says the text holds a CR that ends no line, so a line must be
+  // looked at for one; `hasNul` likewise for a NUL.
+  const take = (text: string, from: number, to: number, strayCr: boolean, hasNul: boolean) => {
     lineNo++;
-    let raw = piece;
+    let start = from;
     if (atStart) {
-      if (raw.startsWith(BOM)) raw = raw.slice(1);
+      if (text.startsWith(BOM, start)) start += BOM.length;
       atStart = false;
     }
-    if (hasNul && raw.includes('\0')) {
-      throw new CsvShapeError(lineNo, `line ${lineNo} holds a NUL character, which no cell may`);
-    }
+    const crlf = to > start && text.charCodeAt(to - 1) === 13;
+    const end = crlf ? to - 1 : to;
     if (open) {
-      open.pieces.push(raw);
-      open.quotes += quotesIn(raw);
-      open.chars += raw.length + 1;
-      if (open.quotes % 2 === 0) {
-        const text = open.pieces.join('\n');
-        const start = open.line;
-        open = null;
-        keep(start, parseQuoted(text.endsWith('\r') ? text.slice(0, -1) : text, start), null);
-      } else if (open.chars > MAX_RECORD_CHARS) {
-        throw new CsvShapeError(
-          open.line,
-          `the quoted cell opened on line ${open.line} never closes`,
-        );
-      }
+      goOn(open, text.slice(start, to));
       return;
     }
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.length === 0) return;
-    if (line.length > MAX_RECORD_CHARS) {
+    if (end === start) return;
+    if (end - start > MAX_RECORD_CHARS) {
       throw new CsvShapeError(
         lineNo,
         `line ${lineNo} is longer than ${MAX_RECORD_CHARS} characters`,
       );
     }
-    if (line.includes('"')) {
-      const quotes = quotesIn(line);
-      if (quotes % 2 === 0) {
-        keep(lineNo, parseQuoted(line, lineNo), null);
-      } else {
-        open = { line: lineNo, pieces: [raw], quotes, chars: raw.length };
-      }
-      return;
+    const line = text.slice(start, end);
+    if (hasNul && line.includes('\0')) {
+      throw new CsvShapeError(lineNo, `line ${lineNo} holds a NUL character, which no cell may`);
     }
-    const cells = line.split(',');
-    keep(lineNo, cells, strayCr && line.includes('\r') ? null : line);
+    const quote = line.indexOf('"');
+    if (quote >= 0) {
+      const quotes = quotesIn(line);
+      if (quotes % 2 === 0) keepCells(lineNo, parseQuoted(line, lineNo));
+      else open = { line: lineNo, pieces: [crlf ? `${line}\r` : line], quotes, chars: to - start };
+    } else if (strayCr && line.includes('\r')) {
+      keepCells(lineNo, line.split(','));
+    } else {
+      keepPlain(lineNo, line);
+    }
   };
 
   const takeText = (text: string) => {
     const strayCr = /\r(?!\n|$)/.test(text);
     const hasNul = text.includes('\0');
-    for (const piece of text.split('\n')) take(piece, strayCr, hasNul);
+    let from = 0;
+    for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', from)) {
+      take(text, from, lf, strayCr, hasNul);
+      from = lf + 1;
+    }
+    take(text, from, text.length, strayCr, hasNul);
   };
 
   let carry: Buffer | null = null;

@@ -1,12 +1,15 @@
+import { statSync } from 'node:fs';
 import type { z } from 'zod';
 import { LadderError } from '../core/errors.js';
 import { chargeInput, orderInput, settlementInput } from '../core/input.js';
 import { TAX_REFUND_SERVICE_FEE } from '../core/model.js';
 import { type FieldIssue, zodIssues } from '../core/rulebook/rulebook.js';
 import { parseInstant } from '../core/time.js';
-import { csvRecord } from '../store/copy.js';
+import { CsvChunk, csvRecord } from '../store/copy.js';
 import type { Queryable } from '../store/db.js';
-import { type CsvRecord, CsvShapeError, readCsvRecords } from './csv-records.js';
+import { type CsvRecord, CsvShapeError, cellsOf, readCsvRecords } from './csv-records.js';
+import { type CellCheck, decimalAt, instantAt, literal, textOf } from './import-cells.js';
+import { RepeatedIds } from './repeated-ids.js';
 
 /**
  * The import of the big files (orders, charges, settlements): millions of
@@ -44,8 +47,8 @@ interface BulkColumn {
   /** The column of the staging and the fact table. */
   readonly sql: string;
   readonly type: CellType;
-  /** True when the schema surely accepts the cell; see `FAST_INSTANT` for the one inexact case. */
-  readonly accepts: (cell: string) => boolean;
+  /** True only when the schema accepts the cell (`import-cells.ts`). */
+  readonly accepts: CellCheck;
   /** An empty cell is absent (`usdCny`); otherwise it is refused by the schema. */
   readonly optional?: boolean;
 }
@@ -61,43 +64,14 @@ export interface BulkKind {
   readonly references: 'merchant' | 'order';
 }
 
-const textOf =
-  (max: number) =>
-  (cell: string): boolean =>
-    cell.length >= 1 && cell.length <= max;
-
-// The schema's id: 1 to 128 characters (as JavaScript counts them).
+// The schema's id: 1 to 128 characters.
 const idCell = textOf(128);
-
-// Both refinements of the schema's positiveDecimal at once: a plain decimal
-// with at most 20 digits before the point and 10 after, and not zero.
-const DECIMAL = /^(?:0|[1-9]\d{0,19})(?:\.\d{1,10})?$/;
-const decimalCell = (cell: string): boolean => DECIMAL.test(cell) && /[1-9]/.test(cell);
-
-// The instants of real files, and a subset of what `instantProblem` accepts:
-// years 1900–2099, an offset within ±15:59 (PostgreSQL reads no wider one),
-// at most milliseconds. Day 29 to 31 is checked against the month below.
-// Anything else valid — a bare date, `z`, a wider offset — goes through the
-// schema and is rewritten in UTC.
-const FAST_INSTANT =
-  /^(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)$/;
-
-function daysIn(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-export function fastInstant(cell: string): boolean {
-  if (!FAST_INSTANT.test(cell)) return false;
-  const day = Number(cell.slice(8, 10));
-  return day <= 28 || day <= daysIn(Number(cell.slice(0, 4)), Number(cell.slice(5, 7)));
-}
 
 const column = (
   name: string,
   sql: string,
   type: CellType,
-  accepts: (cell: string) => boolean,
+  accepts: CellCheck,
   optional = false,
 ): BulkColumn => ({ name, sql, type, accepts, optional });
 
@@ -113,9 +87,9 @@ export const BULK_KINDS: readonly BulkKind[] = [
       column('merchantId', 'merchant_id', 'text', idCell),
       column('service', 'service', 'text', textOf(16)),
       column('type', 'type', 'text', textOf(16)),
-      column('amountUsd', 'amount_usd', 'numeric', decimalCell),
-      column('clearedAt', 'cleared_at', 'timestamptz', fastInstant),
-      column('usdCny', 'usd_cny', 'numeric', decimalCell, true),
+      column('amountUsd', 'amount_usd', 'numeric', decimalAt),
+      column('clearedAt', 'cleared_at', 'timestamptz', instantAt),
+      column('usdCny', 'usd_cny', 'numeric', decimalAt, true),
     ],
   },
   {
@@ -128,9 +102,9 @@ export const BULK_KINDS: readonly BulkKind[] = [
       column('id', 'id', 'text', idCell),
       column('orderId', 'order_id', 'text', idCell),
       column('merchantId', 'merchant_id', 'text', idCell),
-      column('kind', 'kind', 'text', (cell) => cell === TAX_REFUND_SERVICE_FEE),
-      column('amountCny', 'amount_cny', 'numeric', decimalCell),
-      column('at', 'at', 'timestamptz', fastInstant),
+      column('kind', 'kind', 'text', literal(TAX_REFUND_SERVICE_FEE)),
+      column('amountCny', 'amount_cny', 'numeric', decimalAt),
+      column('at', 'at', 'timestamptz', instantAt),
     ],
   },
   {
@@ -143,10 +117,10 @@ export const BULK_KINDS: readonly BulkKind[] = [
       column('id', 'id', 'text', idCell),
       column('merchantId', 'merchant_id', 'text', idCell),
       column('currency', 'currency', 'text', textOf(8)),
-      column('amount', 'amount', 'numeric', decimalCell),
-      column('baseRate', 'base_rate', 'numeric', decimalCell),
+      column('amount', 'amount', 'numeric', decimalAt),
+      column('baseRate', 'base_rate', 'numeric', decimalAt),
       column('account', 'account', 'text', textOf(32)),
-      column('at', 'at', 'timestamptz', fastInstant),
+      column('at', 'at', 'timestamptz', instantAt),
     ],
   },
 ];
@@ -154,6 +128,8 @@ export const BULK_KINDS: readonly BulkKind[] = [
 export interface BulkOptions {
   /** Rows per COPY chunk (50,000): what PGlite holds at once. Small in tests. */
   readonly chunkRows?: number;
+  /** Ids kept as possible repeats before every id is grouped instead (100,000). */
+  readonly repeatCandidates?: number;
   readonly onProgress?: (event: { bytesRead: number; rows: number; phase: BulkPhase }) => void;
 }
 
@@ -173,6 +149,15 @@ export const DEFAULT_CHUNK_ROWS = 50_000;
 interface LineIssue {
   readonly line: number;
   readonly issue: FieldIssue;
+}
+
+/** What the streaming pass leaves for the checks in the store. */
+interface StreamState {
+  rows: number;
+  bytesRead: number;
+  readonly refused: LineIssue[];
+  refusedRows: number;
+  readonly repeats: RepeatedIds;
 }
 
 /** Where each column of the kind is in the file, -1 when its header lacks it. */
@@ -252,6 +237,9 @@ function instantForStore(text: string): string | null {
   return year >= 1 && year <= 9999 ? at.toISOString() : null;
 }
 
+/** Bytes of one COPY chunk at most: a chunk ends at `chunkRows` rows or here. */
+const CHUNK_BYTES = 8 << 20;
+
 /**
  * The rows of a file as COPY records, a chunk at a time, and the rows the
  * schema refuses, as issues. Only rows the schema accepts reach the store.
@@ -261,83 +249,111 @@ async function* copyRecords(
   first: readonly CsvRecord[],
   rest: AsyncIterator<CsvRecord[]>,
   indexes: readonly number[],
-  state: { rows: number; bytesRead: number; refused: LineIssue[]; refusedRows: number },
+  state: StreamState,
   options: BulkOptions,
-): AsyncGenerator<string> {
+): AsyncGenerator<Buffer> {
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
-  const atIndex =
-    kind.references === 'order'
-      ? (indexes[kind.columns.findIndex((c) => c.name === 'at')] ?? -1)
-      : -1;
-  let parts: string[] = [];
-  let inChunk = 0;
+  const atColumn = kind.columns.findIndex((c) => c.name === 'at');
+  const idAt = indexes[kind.columns.findIndex((c) => c.name === 'id')] ?? -1;
+  const keepAt = kind.references === 'order' ? (indexes[atColumn] ?? -1) : -1;
+  const used = new Set(indexes);
+  const width = Math.max(...indexes) + 1;
+  // Where each cell of a plain line starts; the cell ends one before the next.
+  const starts = new Int32Array(width + 1);
+  const chunk = new CsvChunk(CHUNK_BYTES);
 
-  const refuse = (record: CsvRecord, issues: FieldIssue[]) => {
-    const where = `${kind.file}:${record.line}`;
+  const refuse = (line: number, issues: FieldIssue[]) => {
     for (const issue of issues) {
-      state.refused.push({
-        line: record.line,
-        issue: { ...issue, path: `${where} ${issue.path}` },
-      });
+      state.refused.push({ line, issue: { ...issue, path: `${kind.file}:${line} ${issue.path}` } });
     }
     state.refusedRows += 1;
   };
 
-  const convert = (record: CsvRecord): string | null => {
-    let fast = true;
-    for (let j = 0; j < kind.columns.length && fast; j++) {
+  // True when every cell the kind reads is one the schema accepts as it is.
+  const plainAccepted = (text: string): boolean => {
+    starts[0] = 0;
+    for (let i = 1; i <= width; i++) {
+      const comma = text.indexOf(',', starts[i - 1]);
+      starts[i] = comma < 0 ? text.length + 1 : comma + 1;
+    }
+    for (let j = 0; j < kind.columns.length; j++) {
       const c = kind.columns[j] as BulkColumn;
-      const cell = record.cells[indexes[j] ?? -1];
-      if (cell === undefined || cell === '') fast = c.optional === true;
-      else fast = c.accepts(cell);
+      const i = indexes[j] ?? -1;
+      if (i < 0) continue;
+      const start = starts[i] as number;
+      const end = (starts[i + 1] as number) - 1;
+      if (start === end ? !c.optional : !c.accepts(text, start, end)) return false;
     }
-    const kept = atIndex >= 0 ? (record.cells[atIndex] ?? '') : null;
-    if (fast && record.plain !== null) {
-      return kept === null
-        ? `${record.line},${record.plain}\n`
-        : `${record.line},${record.plain},${kept}\n`;
-    }
-    // An empty cell is absent (NULL), and so is a cell the kind does not read.
-    const cells: (string | null)[] = record.cells.map((cell, i) =>
-      cell !== '' && indexes.includes(i) ? cell : null,
-    );
-    if (!fast) {
-      const input = toInput(kind, indexes, record.cells);
+    return true;
+  };
+
+  // A record the fast checks did not pass, or one parsed out of quotes: the
+  // schema decides, and an unusual instant it accepts is written in UTC.
+  const canonical = (line: number, cells: readonly string[], checked: boolean): string | null => {
+    if (!checked) {
+      const input = toInput(kind, indexes, cells);
       const parsed = kind.schema.safeParse(input);
       if (!parsed.success) {
-        refuse(record, zodIssues(parsed.error, input));
+        refuse(line, zodIssues(parsed.error, input));
         return null;
       }
-      for (let j = 0; j < kind.columns.length; j++) {
-        const c = kind.columns[j] as BulkColumn;
-        const i = indexes[j] ?? -1;
-        const cell = record.cells[i];
-        if (c.type !== 'timestamptz' || cell === undefined || fastInstant(cell)) continue;
-        const stored = instantForStore(cell);
-        if (stored === null) {
-          refuse(record, [
-            { path: c.name, message: 'must lie in the years 0001 to 9999 in UTC', value: cell },
-          ]);
-          return null;
-        }
-        cells[i] = stored;
-      }
     }
-    return csvRecord(kept === null ? [record.line, ...cells] : [record.line, ...cells, kept]);
+    // An empty cell is absent (NULL), and so is a cell the kind does not read.
+    const out: (string | number | null)[] = [line];
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i] as string;
+      out.push(cell !== '' && used.has(i) ? cell : null);
+    }
+    for (let j = 0; j < kind.columns.length; j++) {
+      const c = kind.columns[j] as BulkColumn;
+      const i = indexes[j] ?? -1;
+      const cell = cells[i];
+      if (c.type !== 'timestamptz' || cell === undefined || instantAt(cell, 0, cell.length)) {
+        continue;
+      }
+      const stored = instantForStore(cell);
+      if (stored === null) {
+        const message = 'must lie in the years 0001 to 9999 in UTC';
+        refuse(line, [{ path: c.name, message, value: cell }]);
+        return null;
+      }
+      out[i + 1] = stored;
+    }
+    if (keepAt >= 0) out.push(cells[keepAt] ?? null);
+    return csvRecord(out);
   };
+
+  const cellsAccepted = (cells: readonly string[]): boolean =>
+    kind.columns.every((c, j) => {
+      const cell = cells[indexes[j] ?? -1];
+      if (cell === undefined || cell === '') return c.optional === true;
+      return c.accepts(cell, 0, cell.length);
+    });
 
   const take = function* (records: readonly CsvRecord[]) {
     for (const record of records) {
       state.rows += 1;
-      const text = convert(record);
-      if (text === null) continue;
-      parts.push(text);
-      inChunk += 1;
-      if (inChunk >= chunkRows) {
-        yield parts.join('');
-        parts = [];
-        inChunk = 0;
+      const text = record.plain;
+      if (text !== undefined && plainAccepted(text)) {
+        // The line goes on as it is, after its number (and, for charges, `at` again).
+        const start = starts[keepAt] ?? 0;
+        const kept = keepAt >= 0 ? text.slice(start, (starts[keepAt + 1] ?? 0) - 1) : null;
+        state.repeats.add(text, starts[idAt] ?? 0, (starts[idAt + 1] ?? 0) - 1);
+        if (!chunk.fits(text.length + (kept?.length ?? 0) + 24)) yield chunk.take();
+        chunk.write(`${record.line},`);
+        chunk.write(text);
+        if (kept !== null) chunk.write(`,${kept}`);
+        chunk.endRecord();
+      } else {
+        const cells = cellsOf(record);
+        const csv = canonical(record.line, cells, text === undefined && cellsAccepted(cells));
+        if (csv === null) continue;
+        const id = cells[idAt] ?? '';
+        state.repeats.add(id, 0, id.length);
+        if (!chunk.fits(csv.length)) yield chunk.take();
+        chunk.writeRecord(csv);
       }
+      if (chunk.records >= chunkRows) yield chunk.take();
     }
   };
 
@@ -348,7 +364,7 @@ async function* copyRecords(
     yield* take(next.value);
     options.onProgress?.({ bytesRead: state.bytesRead, rows: state.rows, phase: 'reading' });
   }
-  if (parts.length > 0) yield parts.join('');
+  if (chunk.records > 0) yield chunk.take();
 }
 
 /** `a.merchant_id = b.merchant_id AND …`: the facts of two rows agree, compared as values. */
@@ -399,27 +415,32 @@ function referencesSql(kind: BulkKind): string {
 /**
  * An id on several rows of the file (SPEC §8): among the rows not refused
  * so far, the first is the one that counts; a later one with the same facts
- * is a repeat, one with other facts a conflict. The ids come from one
- * aggregate over the file, the rest only looks at their rows.
+ * is a repeat, one with other facts a conflict. `findRepeatsSql` finds the
+ * ids, among the candidates the stream noted (`$1`, see `repeated-ids.ts`)
+ * or, when there were too many, among all; `judgeRepeatsSql` looks only at
+ * their rows.
  */
-function repeatsSql(kind: BulkKind): string[] {
-  return [
-    `CREATE TEMP TABLE import_dups ON COMMIT DROP AS
-     SELECT s.id FROM import_stage s WHERE ${UNDECIDED} GROUP BY s.id HAVING count(*) > 1`,
-    `WITH r AS (
-       SELECT s.*, min(s.line) OVER (PARTITION BY s.id) AS first_line
-       FROM import_stage s JOIN import_dups d ON d.id = s.id
-       WHERE ${UNDECIDED}
-     )
-     ${INTO_VERDICTS}
-     SELECT r.line, CASE WHEN ${sameFacts(kind, 'r', 'f')} THEN 'repeat' ELSE 'rejected' END,
-            'id', r.id,
-            '${kind.noun} ' || r.id || ' appears earlier in this file, on line ' || f.line
-              || ', with other facts',
-            'CONFLICT'
-     FROM r JOIN r f ON f.id = r.id AND f.line = r.first_line
-     WHERE r.line <> r.first_line`,
-  ];
+function findRepeatsSql(among: 'candidates' | 'all'): string {
+  const candidate = among === 'candidates' ? 'AND s.id = ANY($1::text[])' : '';
+  return `INSERT INTO import_dups (id)
+    SELECT s.id FROM import_stage s WHERE ${UNDECIDED} ${candidate}
+    GROUP BY s.id HAVING count(*) > 1`;
+}
+
+function judgeRepeatsSql(kind: BulkKind): string {
+  return `WITH r AS (
+      SELECT s.*, min(s.line) OVER (PARTITION BY s.id) AS first_line
+      FROM import_stage s JOIN import_dups d ON d.id = s.id
+      WHERE ${UNDECIDED}
+    )
+    ${INTO_VERDICTS}
+    SELECT r.line, CASE WHEN ${sameFacts(kind, 'r', 'f')} THEN 'repeat' ELSE 'rejected' END,
+           'id', r.id,
+           '${kind.noun} ' || r.id || ' appears earlier in this file, on line ' || f.line
+             || ', with other facts',
+           'CONFLICT'
+    FROM r JOIN r f ON f.id = r.id AND f.line = r.first_line
+    WHERE r.line <> r.first_line`;
 }
 
 /**
@@ -525,7 +546,15 @@ export async function importBulkFile(
   kind: BulkKind,
   options: BulkOptions = {},
 ): Promise<BulkSummary> {
-  const state = { rows: 0, bytesRead: 0, refused: [] as LineIssue[], refusedRows: 0 };
+  const state: StreamState = {
+    rows: 0,
+    bytesRead: 0,
+    refused: [],
+    refusedRows: 0,
+    // Eight bits per byte of the file (some 500 per row), up to the filter's
+    // 16 MiB: a million rows or ten million use the same memory.
+    repeats: new RepeatedIds(8 * statSync(path).size, options.repeatCandidates),
+  };
   const reader = readCsvRecords(path, {
     onBytes: (bytesRead) => {
       state.bytesRead = bytesRead;
@@ -537,7 +566,7 @@ export async function importBulkFile(
     const next = await reader.next();
     if (!next.done) {
       const [names, ...rest] = next.value;
-      header = names?.cells ?? null;
+      header = names === undefined ? null : [...cellsOf(names)];
       first = rest;
     }
   } catch (err) {
@@ -550,6 +579,7 @@ export async function importBulkFile(
       pg_temp.import_dups;
     SET LOCAL work_mem = '64MB';
     CREATE TEMP TABLE import_stage (${layout.ddl}) ON COMMIT DROP;
+    CREATE TEMP TABLE import_dups (id text NOT NULL) ON COMMIT DROP;
     CREATE TEMP TABLE import_verdicts (
       line bigint NOT NULL,
       verdict text NOT NULL CHECK (verdict IN ('rejected', 'repeat')),
@@ -574,9 +604,12 @@ export async function importBulkFile(
   progress('checking');
   await tx.exec('ANALYZE import_stage');
   await tx.query(referencesSql(kind));
-  const [findDups, judgeDups] = repeatsSql(kind) as [string, string];
-  await tx.exec(findDups);
-  if ((await tx.query('SELECT 1 FROM import_dups LIMIT 1')).length > 0) await tx.query(judgeDups);
+  const candidates = state.repeats.candidates;
+  if (candidates === null) await tx.query(findRepeatsSql('all'));
+  else if (candidates.size > 0) await tx.query(findRepeatsSql('candidates'), [[...candidates]]);
+  if ((await tx.query('SELECT 1 FROM import_dups LIMIT 1')).length > 0) {
+    await tx.query(judgeRepeatsSql(kind));
+  }
   await tx.query(storedSql(kind));
   const decided = count(
     await tx.query<{ n: unknown }>('SELECT count(*) AS n FROM import_verdicts'),

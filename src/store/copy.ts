@@ -45,3 +45,50 @@ export function csvRecord(cells: readonly (string | number | null | undefined)[]
   }
   return `${out}\n`;
 }
+
+/**
+ * CSV records written straight into a buffer, for a source of `copyRows`:
+ * a million rows become a few large buffers rather than a million strings
+ * for the garbage collector. `take` hands the chunk written so far over and
+ * starts a new one, since COPY may still hold the last.
+ */
+export class CsvChunk {
+  #buffer: Buffer;
+  #at = 0;
+  /** Records written since the last `take`. */
+  records = 0;
+
+  constructor(readonly capacity: number) {
+    this.#buffer = Buffer.allocUnsafe(capacity);
+  }
+
+  /** True when `chars` more UTF-16 units (at most 3 bytes each) and a little fit. */
+  fits(chars: number): boolean {
+    return this.#at + 3 * chars + 32 <= this.capacity;
+  }
+
+  /** Writes text that is already CSV, part of a record (`fits` checked first). */
+  write(text: string): void {
+    this.#at += this.#buffer.write(text, this.#at, 'utf8');
+  }
+
+  /** Ends the record `write` began. */
+  endRecord(): void {
+    this.#buffer[this.#at++] = 0x0a;
+    this.records += 1;
+  }
+
+  /** Writes a whole record, line end included, as `csvRecord` makes it. */
+  writeRecord(csv: string): void {
+    this.write(csv);
+    this.records += 1;
+  }
+
+  take(): Buffer {
+    const chunk = this.#buffer.subarray(0, this.#at);
+    this.#buffer = Buffer.allocUnsafe(this.capacity);
+    this.#at = 0;
+    this.records = 0;
+    return chunk;
+  }
+}
