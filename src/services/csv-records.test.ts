@@ -30,7 +30,7 @@ async function refusal(text: string): Promise<CsvShapeError> {
 }
 
 describe('reading CSV records with their lines', () => {
-  it('numbers each record by its file line, past empty lines, CRLF and a missing last line end', async () => {
+  it('numbers records by file line past empty lines, CRLF and no last line end', async () => {
     const records = await read('\uFEFFid,amount\r\nO-1,1.00\r\n\r\nO-2,2.00\nO-3,3.00');
 
     expect(records).toEqual([
@@ -54,7 +54,7 @@ describe('reading CSV records with their lines', () => {
     ]);
   });
 
-  it('keeps a carriage return inside a line as a character of its cell, not as plain text', async () => {
+  it('keeps a carriage return inside a line as a character of its cell', async () => {
     const records = await read('id,note\nO-1,a\rb\nO-2,c\n');
 
     expect(records.slice(1)).toEqual([

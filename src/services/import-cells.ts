@@ -39,8 +39,12 @@ export const decimalAt: CellCheck = (text, start, end) => {
 
 // Years 1900–2099, an offset within ±15:59 (PostgreSQL reads no wider one),
 // at most milliseconds; days 29 to 31 are checked against the month below.
-const INSTANT =
-  /(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)/y;
+const INSTANT = new RegExp(
+  String.raw`(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])` +
+    String.raw`T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?` +
+    String.raw`(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)`,
+  'y',
+);
 
 const twoDigits = (text: string, at: number) =>
   (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
