@@ -132,8 +132,12 @@ export async function importInto(
   const progress = progressReporter('import');
   const result = await importDirectory(db, dir, {
     skipBad: flags.skipBad ?? false,
-    onProgress: ({ file, bytesRead, bytesTotal, rows }) =>
-      progress.update(bytesRead, bytesTotal, `${file} ${rows} rows`),
+    onProgress: ({ file, bytesRead, bytesTotal, rows, phase }) =>
+      progress.update(
+        bytesRead,
+        bytesTotal,
+        `${file} ${rows} rows${phase === undefined || phase === 'reading' ? '' : `, ${phase}`}`,
+      ),
   });
   progress.stop();
   process.stderr.write(

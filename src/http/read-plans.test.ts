@@ -95,6 +95,7 @@ function explaining(db: Db, log: Explained[]): Db {
       return tx.query(sql, params);
     },
     exec: (sql) => tx.exec(sql),
+    copyRows: (table, columns, source) => tx.copyRows(table, columns, source),
   });
   return {
     kind: db.kind,
@@ -103,6 +104,7 @@ function explaining(db: Db, log: Explained[]): Db {
       return db.query(sql, params);
     },
     exec: (sql) => db.exec(sql),
+    copyRows: (table, columns, source) => db.copyRows(table, columns, source),
     transaction: (work) => db.transaction((tx) => work(wrapTx(tx))),
     onChange: (changed, lost) => db.onChange(changed, lost),
     close: () => db.close(),

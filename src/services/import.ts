@@ -3,19 +3,12 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { commonCode, LadderError } from '../core/errors.js';
-import {
-  chargeInput,
-  fxRatingChangeInput,
-  instantText,
-  merchantInput,
-  orderEventInput,
-  orderInput,
-  settlementInput,
-} from '../core/input.js';
+import { fxRatingChangeInput, instantText, merchantInput, orderEventInput } from '../core/input.js';
 import { isPositiveDecimal } from '../core/money.js';
 import { type FieldIssue, zodIssues } from '../core/rulebook/rulebook.js';
 import type { Db, Queryable } from '../store/db.js';
 import { BATCH_ROWS } from '../store/rows.js';
+import { BULK_KINDS, type BulkKind, type BulkPhase, importBulkFile } from './import-bulk.js';
 import { type IngestBatch, ingest, type Located } from './ingest.js';
 import { publishMonthlyRates } from './rulebooks.js';
 
@@ -25,6 +18,7 @@ import { publishMonthlyRates } from './rulebooks.js';
  * import unless `skipBad`, which applies the good rows and returns the bad.
  */
 
+/** A small file: parsed with csv-parse, each row checked by its schema, ingested in batches. */
 interface FileKind {
   readonly file: string;
   readonly columns: readonly string[];
@@ -45,7 +39,19 @@ const fxRateRow = z.strictObject({
     .refine(isPositiveDecimal, { message: 'must be a decimal string greater than 0' }),
 });
 
-export const FILE_KINDS: readonly FileKind[] = [
+const bulk = (file: string): BulkKind => {
+  const kind = BULK_KINDS.find((k) => k.file === file);
+  if (!kind) throw new Error(`no bulk kind for ${file}`);
+  return kind;
+};
+
+/**
+ * The files in the order their references need. Orders, charges and
+ * settlements, the files with millions of rows, go through COPY
+ * (`import-bulk.ts`); the others stay on `ingest`. Order events stay there
+ * too: they are few, and their table is changing on another branch.
+ */
+export const FILE_KINDS: readonly (FileKind | BulkKind)[] = [
   {
     file: 'merchants.csv',
     columns: ['id', 'fxRating'],
@@ -67,13 +73,7 @@ export const FILE_KINDS: readonly FileKind[] = [
     schema: riskFlagRow,
     batchKey: 'riskFlags',
   },
-  {
-    file: 'orders.csv',
-    columns: ['id', 'merchantId', 'service', 'type', 'amountUsd', 'clearedAt', 'usdCny'],
-    optional: ['usdCny'],
-    schema: orderInput,
-    batchKey: 'orders',
-  },
+  bulk('orders.csv'),
   {
     file: 'order-events.csv',
     columns: ['orderId', 'at', 'status'],
@@ -81,20 +81,8 @@ export const FILE_KINDS: readonly FileKind[] = [
     schema: orderEventInput,
     batchKey: 'orderEvents',
   },
-  {
-    file: 'charges.csv',
-    columns: ['id', 'orderId', 'merchantId', 'kind', 'amountCny', 'at'],
-    optional: [],
-    schema: chargeInput,
-    batchKey: 'charges',
-  },
-  {
-    file: 'settlements.csv',
-    columns: ['id', 'merchantId', 'currency', 'amount', 'baseRate', 'account', 'at'],
-    optional: [],
-    schema: settlementInput,
-    batchKey: 'settlements',
-  },
+  bulk('charges.csv'),
+  bulk('settlements.csv'),
   {
     file: 'fx-rates.csv',
     columns: ['month', 'usdCny'],
@@ -104,12 +92,23 @@ export const FILE_KINDS: readonly FileKind[] = [
   },
 ];
 
+const isBulk = (kind: FileKind | BulkKind): kind is BulkKind => 'table' in kind;
+
 export type ImportProgress = (event: {
   file: string;
   bytesRead: number;
   bytesTotal: number;
   rows: number;
+  /** Big files only: reading and copying, then checking, then merging into the store. */
+  phase?: BulkPhase;
 }) => void;
+
+export interface ImportOptions {
+  readonly skipBad?: boolean;
+  readonly onProgress?: ImportProgress;
+  /** Rows per COPY chunk of the big files (`DEFAULT_CHUNK_ROWS`); small in tests. */
+  readonly copyChunkRows?: number;
+}
 
 export interface ImportResult {
   readonly files: {
@@ -141,7 +140,7 @@ function toInput(kind: FileKind, record: Record<string, string>): Record<string,
 export async function importDirectory(
   db: Db,
   dir: string,
-  options: { skipBad?: boolean; onProgress?: ImportProgress } = {},
+  options: ImportOptions = {},
 ): Promise<ImportResult> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new LadderError('INVALID_INPUT', `${dir} is not a directory`, [
@@ -164,7 +163,10 @@ export async function importDirectory(
   const imported = await db.transaction(async (tx) => {
     const result: ImportResult = { files: [], rejected: [], rulebookVersion: null };
     for (const kind of present) {
-      const summary = await importFile(tx, join(dir, kind.file), kind, options, result);
+      const path = join(dir, kind.file);
+      const summary = isBulk(kind)
+        ? await importBig(tx, path, kind, options, result)
+        : await importFile(tx, path, kind, options, result);
       result.files.push(summary);
     }
     if (!options.skipBad && result.rejected.length > 0) {
@@ -182,6 +184,24 @@ export async function importDirectory(
   return imported;
 }
 
+async function importBig(
+  tx: Queryable,
+  path: string,
+  kind: BulkKind,
+  options: ImportOptions,
+  result: ImportResult,
+) {
+  const bytesTotal = statSync(path).size;
+  const { issues, ...counts } = await importBulkFile(tx, path, kind, {
+    ...(options.copyChunkRows === undefined ? {} : { chunkRows: options.copyChunkRows }),
+    onProgress: ({ bytesRead, rows, phase }) =>
+      options.onProgress?.({ file: kind.file, bytesRead, bytesTotal, rows, phase }),
+  });
+  result.rejected.push(...issues);
+  options.onProgress?.({ file: kind.file, bytesRead: bytesTotal, bytesTotal, rows: counts.rows });
+  return { file: kind.file, ...counts };
+}
+
 function checkHeader(kind: FileKind, header: string[] | null): void {
   const missing = kind.columns.filter(
     (c) => !kind.optional.includes(c) && !(header ?? []).includes(c),
@@ -197,7 +217,7 @@ async function importFile(
   tx: Queryable,
   path: string,
   kind: FileKind,
-  options: { skipBad?: boolean; onProgress?: ImportProgress },
+  options: ImportOptions,
   result: ImportResult,
 ) {
   const bytesTotal = statSync(path).size;

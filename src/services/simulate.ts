@@ -128,6 +128,7 @@ function inside(tx: Queryable, db: Db): Db {
     kind: db.kind,
     query: tx.query.bind(tx),
     exec: tx.exec.bind(tx),
+    copyRows: tx.copyRows.bind(tx),
     transaction: (work) => work(tx),
     onChange: (changed, lost) => db.onChange(changed, lost),
     close: async () => {},

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, types } from '@electric-sql/pglite';
 import { LadderError } from '../core/errors.js';
+import { copyStatement } from './copy.js';
 import { ANNOUNCE_CHANGE_SQL, CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 
@@ -24,6 +25,19 @@ function wrap(pg: Pick<PGlite, 'query' | 'exec'>): Queryable {
     },
     async exec(sql: string) {
       await pg.exec(sql);
+    },
+    // PGlite reads COPY data from a blob handed over with the query, not from
+    // a stream: one statement per chunk keeps one chunk in memory at a time.
+    async copyRows(table, columns, source) {
+      const sql = copyStatement(table, columns, 'blob');
+      let rows = 0;
+      for await (const chunk of source) {
+        if (chunk.length === 0) continue;
+        const part = typeof chunk === 'string' ? chunk : new Uint8Array(chunk);
+        const result = await pg.query(sql, [], { blob: new Blob([part]) });
+        rows += result.affectedRows ?? 0;
+      }
+      return rows;
     },
   };
 }

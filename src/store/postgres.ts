@@ -1,4 +1,7 @@
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { copyStatement } from './copy.js';
 import { ANNOUNCE_CHANGE_SQL, CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { migrate } from './migrations.js';
 
@@ -8,6 +11,24 @@ const INT8 = 20;
 const TIMESTAMPTZ = 1184;
 for (const oid of [NUMERIC, INT8, TIMESTAMPTZ]) pg.types.setTypeParser(oid, (value) => value);
 
+/**
+ * `COPY … FROM STDIN` through pg-copy-streams on one connection. `pipeline`
+ * writes a chunk only when the socket has room for it, so a file streams
+ * through at the server's pace; if the source fails, the stream sends
+ * CopyFail, the server ends the COPY with an error and the connection is
+ * ready again for the caller's ROLLBACK.
+ */
+async function copyOn(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  source: AsyncIterable<string | Uint8Array>,
+): Promise<number> {
+  const stream = client.query(copyStreams.from(copyStatement(table, columns, 'stdin')));
+  await pipeline(source, stream);
+  return stream.rowCount;
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []) {
@@ -16,6 +37,20 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
     },
     async exec(sql: string) {
       await client.query(sql);
+    },
+    async copyRows(table, columns, source) {
+      if (!(client instanceof pg.Pool)) return copyOn(client, table, columns, source);
+      // Outside a transaction the COPY is one of its own, on a connection of its own.
+      const connection = await client.connect();
+      let broken: Error | undefined;
+      try {
+        return await copyOn(connection, table, columns, source);
+      } catch (err) {
+        broken = err as Error;
+        throw err;
+      } finally {
+        connection.release(broken);
+      }
     },
   };
 }
