@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
  * Reads a CSV file (RFC 4180, as `docs/data-formats.md` describes) as records
  * with the file line each starts on, for the bulk import.
  *
- * The files Ladder imports quote nothing, so a full CSV parser is mostly
+ * The files Ladder generates quote nothing, so a full CSV parser is mostly
  * wasted work: a line without a quote is split at its commas, and only a line
  * with a quote goes to csv-parse, joined first with the lines that follow
  * while a quoted cell is still open. What csv-parse would refuse is refused

@@ -9,7 +9,10 @@ import type { BulkKind } from './import-bulk.js';
  * transaction's own temporary tables, dropped at its end at the latest.
  */
 
-/** `line` first, then the file's cells as `stagingColumns` lays them out. */
+/**
+ * The staging table, with the columns `stagingLayout` (import-bulk.ts) lays
+ * out, the repeated ids and the verdicts.
+ */
 export function createStagingSql(columns: string): string {
   return `DROP TABLE IF EXISTS pg_temp.import_stage, pg_temp.import_verdicts,
       pg_temp.import_dups;

@@ -126,6 +126,22 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
     expect(await count(db, 'orders')).toBe(2);
   });
 
+  it('counts every row once, as inserted, unchanged or rejected', async () => {
+    writeFileSync(join(dir, 'merchants.csv'), `${MERCHANTS}M-1,A\r\nM-2,C\r\n`);
+    writeFileSync(
+      join(dir, 'order-events.csv'),
+      'orderId,at,status\nO-1,2024-09-01T00:00:00+08:00,cancelled\nO-9,2024-09-01T00:00:00+08:00,cancelled\n',
+    );
+
+    const result = await importDirectory(db, dir, { skipBad: true });
+
+    expect(result.files.map((f) => [f.file, f.rows, f.inserted, f.unchanged, f.rejected])).toEqual([
+      ['merchants.csv', 4, 2, 1, 1],
+      ['orders.csv', 2, 2, 0, 0],
+      ['order-events.csv', 2, 1, 0, 1],
+    ]);
+  });
+
   it('counts re-sent risk flags and rating changes as unchanged', async () => {
     writeFileSync(
       join(dir, 'risk-flags.csv'),

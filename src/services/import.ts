@@ -251,7 +251,6 @@ async function importFile(
     pending = [];
     const outcome = await ingest(tx, batch, { skipBad: true });
     summary.inserted += Object.values(outcome.inserted).reduce((a, b) => a + b, 0);
-    summary.unchanged += Object.values(outcome.unchanged).reduce((a, b) => a + b, 0);
     summary.rejected += outcome.rejected.length;
     result.rejected.push(...outcome.rejected);
     options.onProgress?.({ file: kind.file, bytesRead, bytesTotal, rows: summary.rows });
@@ -303,8 +302,10 @@ async function importFile(
     const published = await publishMonthlyRates(tx, rates);
     result.rulebookVersion = published;
     summary.inserted += published === null ? 0 : Object.keys(rates).length;
-    summary.unchanged += published === null ? Object.keys(rates).length : 0;
   }
+  // Each row is counted once: `ingest` counts a row it refuses as unchanged
+  // as well, since its caller may roll the batch back.
+  summary.unchanged = summary.rows - summary.inserted - summary.rejected;
   options.onProgress?.({ file: kind.file, bytesRead: bytesTotal, bytesTotal, rows: summary.rows });
   return summary;
 }
