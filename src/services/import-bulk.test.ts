@@ -11,6 +11,7 @@ import { STORES } from '../test-support/stores.js';
 import { type ImportOptions, importDirectory } from './import.js';
 import { BULK_KINDS, importBulkFile } from './import-bulk.js';
 import { fastInstant } from './import-cells.js';
+import { ingest } from './ingest.js';
 import { ensureRulebook } from './rulebooks.js';
 
 const ORDER_HEADER = 'id,merchantId,service,type,amountUsd,clearedAt,usdCny';
@@ -538,6 +539,47 @@ describe.each(STORES.filter((store) => store.name === 'postgres'))(
         issues: [expect.objectContaining({ path: 'orders.csv:151 id', value: 'O-0150' })],
       });
       expect(await count(db, 'orders')).toBe(200);
+    });
+
+    it('waits for a writer of the same id under another merchant, then refuses it', async () => {
+      // O-0150 is M-2's in the file; another transaction ingests it as M-1's
+      // and holds it uncommitted. No key meets the two (keys carry
+      // merchant_id): the import must wait on the id locks, then see it.
+      const file = dataset('orders.csv', ordersFile(200));
+      let importing: Promise<unknown> | undefined;
+      let waited = false;
+      await db.transaction(async (other) => {
+        await ingest(other, {
+          orders: [
+            {
+              value: {
+                id: 'O-0150',
+                merchantId: 'M-1',
+                service: '3+N',
+                type: 'TA3N',
+                amountUsd: '999.00',
+                clearedAt: '2024-08-15T10:00:00+08:00',
+              },
+              where: 'orders[0]',
+            },
+          ],
+        });
+        importing = importDirectory(db, file).catch((err: unknown) => err);
+        for (let tries = 0; tries < 50 && !waited; tries++) {
+          const rows = await db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'advisory'`,
+          );
+          waited = Number(rows[0]?.n) > 0;
+          if (!waited) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+      expect(waited).toBe(true);
+      expect(await importing).toMatchObject({
+        code: 'CONFLICT',
+        issues: [expect.objectContaining({ path: 'orders.csv:151 id', value: 'O-0150' })],
+      });
+      const holders = await db.query("SELECT merchant_id FROM orders WHERE id = 'O-0150'");
+      expect(holders).toEqual([{ merchant_id: 'M-1' }]);
     });
 
     it('refuses a row whose id another transaction writes while the import merges', async () => {

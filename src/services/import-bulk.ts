@@ -20,6 +20,7 @@ import {
   storedSql,
 } from './import-sql.js';
 import { copyRecords, type LineIssue, type StreamState } from './import-stream.js';
+import { lockAllIdsOf } from './ingest.js';
 import { RepeatedIds } from './repeated-ids.js';
 
 /**
@@ -262,6 +263,9 @@ async function judge(tx: Queryable, kind: BulkKind, state: StreamState): Promise
     await tx.query(judgeRepeatsSql(kind));
   }
 
+  // Another writer of one of these ids under another merchant would meet no
+  // unique key (the keys carry merchant_id): it waits on the same locks as ingest.
+  await lockAllIdsOf(tx, kind.table);
   await tx.query(storedSql(kind));
   return count(await tx.query<{ n: unknown }>(COUNT_VERDICTS_SQL));
 }

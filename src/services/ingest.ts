@@ -668,15 +668,28 @@ function idBucket(id: string): number {
   return (hash >>> 0) % ID_LOCK_BUCKETS;
 }
 
-async function lockIds(tx: Queryable, slot: number, ids: readonly string[]): Promise<void> {
+async function lockIds(tx: Queryable, slot: number, ids: readonly string[] | 'all'): Promise<void> {
   const buckets =
-    ids.length > ID_LOCK_FEW
+    ids === 'all' || ids.length > ID_LOCK_FEW
       ? Array.from({ length: ID_LOCK_BUCKETS }, (_, i) => i)
       : [...new Set(ids.map(idBucket))].sort((a, b) => a - b);
   await tx.query('SELECT pg_advisory_xact_lock($1, b) FROM unnest($2::int[]) AS b', [
     ID_LOCK_KEY,
     buckets.map((bucket) => slot * ID_LOCK_BUCKETS + bucket),
   ]);
+}
+
+/**
+ * Every id lock of a table's kind, as a batch of many ids takes them: for
+ * the bulk import (import-bulk.ts), which checks a whole file's ids against
+ * the stored rows at once and must not race another writer of the same id.
+ */
+export async function lockAllIdsOf(
+  tx: Queryable,
+  table: 'orders' | 'charges' | 'settlements',
+): Promise<void> {
+  const kind = { orders: ORDERS, charges: CHARGES, settlements: SETTLEMENTS }[table];
+  await lockIds(tx, kind.lockSlot, 'all');
 }
 
 /**
