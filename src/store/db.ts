@@ -48,4 +48,9 @@ export interface Db extends Queryable {
  * one nothing either (notifications are delivered on commit).
  */
 export const CHANGES_CHANNEL = 'ladder_changed';
-export const ANNOUNCE_CHANGE_SQL = `SELECT pg_notify('${CHANGES_CHANNEL}', '') WHERE txid_current_if_assigned() IS NOT NULL`;
+/**
+ * The payload is the schema written to: several Ladder stores may share one
+ * database in schemas of their own, and the channel is the database's, so a
+ * watcher listens only to its own schema's changes.
+ */
+export const ANNOUNCE_CHANGE_SQL = `SELECT pg_notify('${CHANGES_CHANNEL}', current_schema()) WHERE txid_current_if_assigned() IS NOT NULL`;

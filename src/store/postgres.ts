@@ -152,8 +152,13 @@ async function watchChanges(
   };
   client.on('error', fail);
   client.on('end', () => fail(new Error('the change watch connection ended')));
-  client.on('notification', () => changed());
   await client.connect();
+  const [{ schema } = { schema: '' }] = (
+    await client.query<{ schema: string }>('SELECT current_schema() AS schema')
+  ).rows;
+  client.on('notification', (message) => {
+    if (message.payload === schema) changed();
+  });
   await client.query(`LISTEN ${CHANGES_CHANNEL}`);
   return async () => {
     stopped = true;
