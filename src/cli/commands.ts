@@ -59,6 +59,8 @@ export interface GenerateFlags {
   readonly orders?: string;
   readonly from: string;
   readonly to: string;
+  /** False with `--no-scenario`. */
+  readonly scenario?: boolean;
 }
 
 export async function generateCommand(flags: GenerateFlags): Promise<void> {
@@ -90,18 +92,21 @@ export async function generateCommand(flags: GenerateFlags): Promise<void> {
   }
   // A bar on a terminal; nothing in a pipe or CI, where the summary below is enough.
   const progress = progressReporter('generate', { withoutTerminal: 'silent' });
-  const summary = await writeDataset(flags.out, options, (done, total) =>
-    progress.update(done, total, 'merchants'),
+  const summary = await writeDataset(
+    flags.out,
+    options,
+    (done, total) => progress.update(done, total, 'merchants'),
+    { scenario: flags.scenario !== false },
   );
   progress.stop();
   for (const [file, rows] of Object.entries(summary.files))
     process.stderr.write(`${file}: ${rows} rows\n`);
-  process.stderr.write(`scenario: ${summary.scenarioPath}\n`);
+  if (summary.scenarioPath !== null) process.stderr.write(`scenario: ${summary.scenarioPath}\n`);
 }
 
 export async function importCommand(
   dir: string,
-  flags: StoreFlags & { skipBad?: boolean; rejected: string },
+  flags: StoreFlags & { skipBad?: boolean; rejected: string; bulkLoad?: boolean },
 ): Promise<void> {
   // Refuse before a store is created or anything is read.
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -127,11 +132,12 @@ export async function importCommand(
 export async function importInto(
   db: Db,
   dir: string,
-  flags: { skipBad?: boolean; rejected: string },
+  flags: { skipBad?: boolean; rejected: string; bulkLoad?: boolean },
 ): Promise<void> {
   const progress = progressReporter('import');
   const result = await importDirectory(db, dir, {
     skipBad: flags.skipBad ?? false,
+    bulkLoad: flags.bulkLoad ?? false,
     onProgress: ({ file, bytesRead, bytesTotal, rows, phase }) =>
       progress.update(
         bytesRead,

@@ -60,6 +60,7 @@ program
   .option('--seed <n>', 'random seed; the same seed gives the same files', '1')
   .option('--from <quarter>', 'first quarter', '2024-Q1')
   .option('--to <quarter>', 'last quarter', '2025-Q1')
+  .option('--no-scenario', 'write the CSV files only, not scenario.json (2 GB at 10M orders)')
   .action(generateCommand);
 
 withStoreOption(
@@ -70,7 +71,11 @@ withStoreOption(
     )
     .argument('<dir>', 'directory with merchants.csv, orders.csv, …')
     .option('--skip-bad', 'apply the good rows and write the bad ones to --rejected')
-    .option('--rejected <file>', 'where --skip-bad lists the rows it left out', 'rejected.csv'),
+    .option('--rejected <file>', 'where --skip-bad lists the rows it left out', 'rejected.csv')
+    .option(
+      '--bulk-load',
+      'for a first load or a backfill: hold the big tables until done and build their indexes once',
+    ),
 ).action(importCommand);
 
 withStoreOption(

@@ -86,6 +86,18 @@ describe('reproducibility', () => {
     }
   });
 
+  it('writes the same CSV files and no scenario when the scenario is not asked for', async () => {
+    const dirC = join(root, 'c');
+    const summary = await writeDataset(dirC, OPTIONS, undefined, { scenario: false });
+
+    expect(summary.scenarioPath).toBeNull();
+    expect((await readdir(dirC)).sort()).toEqual(Object.keys(files).sort());
+    for (const name of Object.keys(files)) {
+      const [a, c] = await Promise.all([readFile(join(dirA, name)), readFile(join(dirC, name))]);
+      expect(a.equals(c), name).toBe(true);
+    }
+  });
+
   it('gives different data for a different seed', () => {
     const ordersOf = (seed: number): string[] =>
       [...generateRows({ ...OPTIONS, merchants: 20, seed })]

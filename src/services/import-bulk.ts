@@ -20,6 +20,7 @@ import {
   storedSql,
 } from './import-sql.js';
 import { copyRecords, type LineIssue, type StreamState } from './import-stream.js';
+import { putBack, setAside } from './import-aside.js';
 import { lockAllIdsOf } from './ingest.js';
 import { RepeatedIds } from './repeated-ids.js';
 
@@ -143,10 +144,16 @@ export interface BulkOptions {
   readonly chunkRows?: number;
   /** Ids kept as possible repeats before every id is grouped instead (100,000). */
   readonly repeatCandidates?: number;
+  /**
+   * Holds the table for the transaction and sets its secondary indexes and
+   * foreign keys aside while the rows are written (`import-aside.ts`): for a
+   * first load or a backfill, when nothing else needs the table meanwhile.
+   */
+  readonly bulkLoad?: boolean;
   readonly onProgress?: (event: { bytesRead: number; rows: number; phase: BulkPhase }) => void;
 }
 
-export type BulkPhase = 'reading' | 'checking' | 'merging';
+export type BulkPhase = 'reading' | 'checking' | 'merging' | 'indexing';
 
 export interface BulkSummary {
   readonly rows: number;
@@ -251,7 +258,12 @@ async function readHeader(
  * references first, then repeats among the rows left, then the store.
  * Returns how many rows have a verdict.
  */
-async function judge(tx: Queryable, kind: BulkKind, state: StreamState): Promise<number> {
+async function judge(
+  tx: Queryable,
+  kind: BulkKind,
+  state: StreamState,
+  bulkLoad: boolean,
+): Promise<number> {
   // Fresh statistics keep the joins below on hash plans whatever the file's size.
   await tx.exec('ANALYZE import_stage');
   await tx.query(referencesSql(kind));
@@ -266,6 +278,9 @@ async function judge(tx: Queryable, kind: BulkKind, state: StreamState): Promise
   // Another writer of one of these ids under another merchant would meet no
   // unique key (the keys carry merchant_id): it waits on the same locks as ingest.
   await lockAllIdsOf(tx, kind.table);
+  // A bulk load holds the table from here (after the id locks, the order
+  // ingest takes them in), so no writer comes between the checks and the merge.
+  if (bulkLoad) await tx.exec(`LOCK TABLE ${kind.table} IN ACCESS EXCLUSIVE MODE`);
   await tx.query(storedSql(kind));
   return count(await tx.query<{ n: unknown }>(COUNT_VERDICTS_SQL));
 }
@@ -333,9 +348,16 @@ export async function importBulkFile(
   }
 
   progress('checking');
-  const decided = await judge(tx, kind, state);
+  const bulkLoad = options.bulkLoad ?? false;
+  const decided = await judge(tx, kind, state, bulkLoad);
   progress('merging');
-  const inserted = await merge(tx, kind, staged - decided);
+  const undecided = staged - decided;
+  const aside = bulkLoad && undecided > 0 ? await setAside(tx, kind.table) : null;
+  const inserted = await merge(tx, kind, undecided);
+  if (aside !== null) {
+    progress('indexing');
+    await putBack(tx, aside);
+  }
   const found = await rejections(tx, kind);
   await tx.exec(DROP_STAGING_SQL);
 

@@ -155,6 +155,7 @@ const UNIQUE_VIOLATION = '23505';
 
 /** Writes the undecided rows; returns how many it wrote. */
 export async function merge(tx: Queryable, kind: BulkKind, undecided: number): Promise<number> {
+  if (undecided === 0) return 0;
   await tx.exec('SAVEPOINT import_merge');
   try {
     await tx.query(mergeSql(kind, false));

@@ -99,7 +99,7 @@ export type ImportProgress = (event: {
   bytesRead: number;
   bytesTotal: number;
   rows: number;
-  /** Big files only: reading and copying, then checking, then merging into the store. */
+  /** Big files only: reading and copying, checking, merging into the store, (bulk load) indexing. */
   phase?: BulkPhase;
 }) => void;
 
@@ -108,6 +108,8 @@ export interface ImportOptions {
   readonly onProgress?: ImportProgress;
   /** Rows per COPY chunk of the big files (`DEFAULT_CHUNK_ROWS`); small in tests. */
   readonly copyChunkRows?: number;
+  /** The big files' tables are held and their secondary indexes rebuilt once (`import-aside.ts`). */
+  readonly bulkLoad?: boolean;
 }
 
 export interface ImportResult {
@@ -194,6 +196,7 @@ async function importBig(
   const bytesTotal = statSync(path).size;
   const { issues, ...counts } = await importBulkFile(tx, path, kind, {
     ...(options.copyChunkRows === undefined ? {} : { chunkRows: options.copyChunkRows }),
+    bulkLoad: options.bulkLoad ?? false,
     onProgress: ({ bytesRead, rows, phase }) =>
       options.onProgress?.({ file: kind.file, bytesRead, bytesTotal, rows, phase }),
   });

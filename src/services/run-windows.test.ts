@@ -29,7 +29,7 @@ describe.each(STORES)('a run in windows on $name', ({ open }) => {
       lastQuarter: '2024-Q3',
       ordersTarget: 600,
     });
-    scenario = JSON.parse(await readFile(scenarioPath, 'utf8'));
+    scenario = JSON.parse(await readFile(scenarioPath ?? '', 'utf8'));
   });
 
   afterAll(async () => {
