@@ -6,6 +6,7 @@ import { fixedClock, openTestApp, silentLogger, type TestApp } from '../test-sup
 import { FIXTURE, loadFixture } from '../test-support/http-fixture.js';
 import { type Receiver, startReceiver } from '../test-support/receiver.js';
 import { STORES } from '../test-support/stores.js';
+import { waitFor } from '../test-support/wait.js';
 import { Scheduler } from './scheduler.js';
 import { WebhookWorker } from './webhook-worker.js';
 
@@ -66,11 +67,14 @@ describe.each(STORES)('the scheduler on $name', ({ open }) => {
   it('ticks by itself once started, and stops cleanly', async () => {
     clock.set(parseInstant('2024-08-20T00:00:00+08:00'));
     scheduler.start();
-    for (let i = 0; i < 100; i += 1) {
-      const fees = (await t.call('operator', 'GET', '/v1/merchants/M-A/fees')).json();
-      if (fees.items.some((f: { orderId: string }) => f.orderId === 'O-A3')) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(
+      'the scheduler to price O-A3',
+      async () => {
+        const fees = (await t.call('operator', 'GET', '/v1/merchants/M-A/fees')).json();
+        return fees.items.some((f: { orderId: string }) => f.orderId === 'O-A3') ? true : undefined;
+      },
+      { everyMs: 20 },
+    );
     await scheduler.stop();
     const order = (await t.call('operator', 'GET', '/v1/orders/O-A3')).json();
 

@@ -5,6 +5,7 @@ import type { Db } from '../store/db.js';
 import { openPostgres } from '../store/postgres.js';
 import { fixedClock, openTestApp, silentLogger, type TestApp } from '../test-support/http.js';
 import { FIXTURE } from '../test-support/http-fixture.js';
+import { waitFor } from '../test-support/wait.js';
 import { Scheduler } from './scheduler.js';
 
 /**
@@ -213,19 +214,15 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
     await locker.transaction(async (tx) => {
       await tx.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
       answer = send().catch((err: unknown) => err);
-      for (let i = 0; i < 500; i += 1) {
-        // pg_locks, not pg_stat_activity: the latter is a snapshot taken once per transaction.
+      // pg_locks, not pg_stat_activity: the latter is a snapshot taken once per transaction.
+      const pid = await waitFor(`a write blocked on ${table}`, async () => {
         const blocked = await tx.query<{ pid: number }>(
           'SELECT pid FROM pg_locks WHERE NOT granted AND relation = $1::regclass',
           [table],
         );
-        if (blocked.length > 0) {
-          await tx.query('SELECT pg_terminate_backend($1)', [blocked[0]?.pid]);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`nothing blocked on ${table}`);
+        return blocked[0]?.pid;
+      });
+      await tx.query('SELECT pg_terminate_backend($1)', [pid]);
     });
     return answer;
   }
@@ -275,14 +272,17 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
 
   it('commits events in seq order, so a reader paging by seq never skips one', async () => {
     const { a, b, drop } = await twoStores();
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const insert = (tx: { query: Db['query'] }, key: string) =>
       tx.query(
         "INSERT INTO events (key, type, merchant_id, at, payload) VALUES ($1, 'test', 'M-X', now(), '{}')",
         [key],
       );
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     try {
-      // e-1 is inserted (its seq taken) before e-2 starts, however busy the machine.
+      // e-1 is inserted (its seq taken) and held uncommitted until e-2 waits on it.
       let inserted: () => void = () => undefined;
       const firstInserted = new Promise<void>((resolve) => {
         inserted = resolve;
@@ -290,18 +290,31 @@ describe.skipIf(databaseUrl === '')('reliability on postgres', () => {
       const first = a.transaction(async (tx) => {
         await insert(tx, 'e-1');
         inserted();
-        await sleep(300);
+        await released;
       });
       await firstInserted;
-      const second = b.transaction((tx) => insert(tx, 'e-2'));
-      await sleep(100);
+      let secondPid: number | undefined;
+      const second = b.transaction(async (tx) => {
+        const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        secondPid = me?.pid;
+        await insert(tx, 'e-2');
+      });
+      await waitFor('e-2 waiting on the lock e-1 holds', async () => {
+        if (secondPid === undefined) return undefined;
+        const waiting = await a.query('SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted', [
+          secondPid,
+        ]);
+        return waiting.length > 0 ? true : undefined;
+      });
 
       // Without the trigger's lock, e-2 would be visible here with e-1's seq still missing.
       expect(await a.query('SELECT key FROM events')).toEqual([]);
+      release();
       await Promise.all([first, second]);
       const rows = await a.query<{ key: string }>('SELECT key FROM events ORDER BY seq');
       expect(rows.map((row) => row.key)).toEqual(['e-1', 'e-2']);
     } finally {
+      release();
       await drop();
     }
   });
