@@ -31,5 +31,9 @@ export interface AppContext {
 }
 
 export function appContext(db: Db, clock: Clock = systemClock): AppContext {
-  return { db, clock, rulebooks: new RulebookCache(), reads: new ReadCache() };
+  const rulebooks = new RulebookCache();
+  // A change heard may be a rulebook published by another process: the next
+  // answer must not be computed from the compiled set checked before it.
+  const reads = new ReadCache(undefined, () => rulebooks.invalidate());
+  return { db, clock, rulebooks, reads };
 }

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
+import { publishRulebook } from '../services/rulebooks.js';
 import type { Db } from '../store/db.js';
 import { openPostgres } from '../store/postgres.js';
 import { openTestApp, type TestApp } from '../test-support/http.js';
 import { loadFixture } from '../test-support/http-fixture.js';
 import { STORES } from '../test-support/stores.js';
+import { waitFor } from '../test-support/wait.js';
 import { ReadCache } from './read-cache.js';
 
 /**
@@ -167,6 +170,57 @@ describe.each(STORES)('kept workbench answers on $name', ({ name, open }) => {
       while (!reads.watching && Date.now() < deadline + 5_000)
         await new Promise((r) => setTimeout(r, 20));
       expect(reads.watching).toBe(true);
+    },
+  );
+
+  it.runIf(name === 'postgres')(
+    'answers by a rulebook another process publishes, on the reads after it',
+    async () => {
+      const shipped = SHIPPED_RULEBOOKS['3n-2024-07'];
+      const programme = shipped?.programmes['3+N'];
+      if (!shipped || !programme) throw new Error('no shipped 3+N rulebook');
+      // In force from 2030: LV2 from 250,000 USD instead of the shipped bound.
+      const v2 = {
+        ...shipped,
+        version: 2,
+        effectiveFrom: '2030-01-01T00:00:00+08:00',
+        programmes: {
+          '3+N': {
+            ...programme,
+            levels: programme.levels.map((l) =>
+              l.level === 'LV2' ? { ...l, fromUsd: '250000' } : l,
+            ),
+          },
+        },
+      };
+      const shippedLv2 = programme.levels.find((l) => l.level === 'LV2')?.fromUsd;
+      expect(shippedLv2).not.toBe('250000');
+      const in2030 = `/v1/merchants/M-A/workbench?at=${encodeURIComponent('2030-02-01T12:00:00+08:00')}`;
+      const threshold = async () => {
+        const res = await t.call('M-A', 'GET', in2030);
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json().services[0].thisQuarter.nextLevelThresholdUsd as string;
+      };
+      const before = await threshold();
+      expect(before).toBe(`${shippedLv2}.00`);
+      expect(await threshold()).toBe(before);
+
+      const other: Db = await openPostgres(process.env.DATABASE_URL ?? '', {
+        schema: await schemaOf(t.db),
+      });
+      try {
+        await other.transaction((tx) => publishRulebook(tx, v2));
+      } finally {
+        await other.close();
+      }
+      // Read again and again meanwhile: the answer computed right after the
+      // notification must not come from the rulebooks compiled before it.
+      const seen = await waitFor(
+        'the workbench to use version 2',
+        async () => ((await threshold()) === '250000.00' ? true : undefined),
+        { withinMs: 5_000, everyMs: 5 },
+      );
+      expect(seen).toBe(true);
     },
   );
 });

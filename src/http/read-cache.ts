@@ -31,8 +31,15 @@ export class ReadCache {
   #stopWatch: (() => Promise<void>) | null = null;
   #retry: NodeJS.Timeout | null = null;
 
-  /** `maxEntries`: the oldest answer is dropped to make room for a new one beyond it. */
-  constructor(private readonly maxEntries = 20_000) {}
+  /**
+   * `maxEntries`: the oldest answer is dropped to make room for a new one
+   * beyond it. `changed`: told of every change heard, for what else this
+   * process keeps from the store (the compiled rulebooks).
+   */
+  constructor(
+    private readonly maxEntries = 20_000,
+    private readonly changed: () => void = () => undefined,
+  ) {}
 
   get watching(): boolean {
     return this.#watching;
@@ -93,6 +100,7 @@ export class ReadCache {
     this.#generation += 1;
     this.stats.invalidations += 1;
     this.#entries.clear();
+    this.changed();
   }
 
   async stop(): Promise<void> {

@@ -12,13 +12,6 @@ export class RulebookCache {
   #fingerprint = '';
   #rulebooks: Rulebook[] = [];
   #checkedAt = Number.NEGATIVE_INFINITY;
-  #generation = 0;
-
-  /** Grows each time the compiled set is replaced: part of the key of an answer that used it. */
-  get generation(): number {
-    return this.#generation;
-  }
-
   /** `freshMs`: how long a check holds; a version published elsewhere is seen after at most this. */
   constructor(private readonly freshMs = 1_000) {}
 
@@ -39,7 +32,6 @@ export class RulebookCache {
     if (fingerprint !== this.#fingerprint || this.#rulebooks.length === 0) {
       this.#rulebooks = await loadRulebooks(db);
       this.#fingerprint = fingerprint;
-      this.#generation += 1;
     }
     return this.#rulebooks;
   }

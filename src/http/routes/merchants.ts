@@ -96,12 +96,15 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       ownMerchant(request, request.params.id);
       const id = request.params.id;
-      const compiled = await rulebooks.get(db);
       // "Now" is shared within a second: the answer names the instant it is for.
       const now = clock.now();
       const at = request.query.at === undefined ? null : parseInstant(request.query.at);
-      const key = `workbench|${rulebooks.generation}|${id}|${at ?? `now:${Math.floor(now / 1000)}`}`;
+      // A kept answer needs no rulebook: a rulebook published meanwhile is a
+      // write, which forgets every kept answer and the compiled set with them
+      // (context.ts), so the rulebooks are compiled only for an answer to compute.
+      const key = `workbench|${id}|${at ?? `now:${Math.floor(now / 1000)}`}`;
       const answer = await reads.through(key, async () => {
+        const compiled = await rulebooks.get(db);
         const view = await workbench(db, compiled, id, at ?? now);
         return keepAsJson ? JSON.stringify(view) : view;
       });
