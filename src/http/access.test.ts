@@ -197,6 +197,7 @@ function cases(webhookId: string, simulationId: string): Case[] {
       kind: 'merchant',
     },
     { route: 'GET /v1/events', url: '/v1/events?merchantId=M-A', kind: 'merchant' },
+    { route: 'GET /v1/me', url: '/v1/me', kind: 'merchant' },
 
     ...['transfer', 'share', 'cash-out', 'withdraw', 'refund'].map((action) => ({
       route: `POST /v1/coupons/{id}/${action}`,
@@ -278,6 +279,24 @@ describe.each(STORES)('access to every route on $name', ({ open }) => {
     },
   );
 
+  it('tells each token who it is: an operator, or a merchant with its merchant id', async () => {
+    const merchant = await createToken(t.db, { kind: 'merchant', merchantId: 'M-B' }, 'me');
+    const asMerchant = await t.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${merchant.token}` },
+    });
+    const asOperator = (await t.call('operator', 'GET', '/v1/me')).json();
+
+    expect(asMerchant.json()).toEqual({
+      role: 'merchant',
+      merchantId: 'M-B',
+      tokenId: merchant.id,
+    });
+    expect(asOperator).toMatchObject({ role: 'operator', merchantId: null });
+    expect(asOperator.tokenId).toEqual(expect.any(String));
+  });
+
   it('refuses a revoked token', async () => {
     const made = await createToken(t.db, { kind: 'operator' }, 'to revoke');
     await revokeToken(t.db, made.id);
@@ -319,7 +338,8 @@ describe.each(STORES)('access to every route on $name', ({ open }) => {
     async (who, _what, status) => {
       for (const c of all.filter((x) => x.kind === 'merchant')) {
         const res = await t.call(who as Who, method(c.route), c.url, c.body);
-        const expected = c.route === 'GET /v1/events' ? 200 : status;
+        // The feed and /v1/me answer any merchant, each about itself.
+        const expected = c.route === 'GET /v1/events' || c.route === 'GET /v1/me' ? 200 : status;
         expect([c.route, res.statusCode]).toEqual([c.route, expected]);
         if (expected === 404) expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
       }

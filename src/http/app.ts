@@ -17,6 +17,7 @@ import { couponRoutes } from './routes/coupons.js';
 import { eventRoutes } from './routes/events.js';
 import { explainRoutes } from './routes/explain.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { meRoutes } from './routes/me.js';
 import { merchantRoutes } from './routes/merchants.js';
 import { operationRoutes } from './routes/operations.js';
 import { rulebookRoutes } from './routes/rulebooks.js';
@@ -159,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await typed.register(operationRoutes);
   await typed.register(ingestRoutes);
+  await typed.register(meRoutes);
   await typed.register(merchantRoutes);
   await typed.register(couponRoutes);
   await typed.register(explainRoutes);

@@ -6,6 +6,18 @@ const AT = `${AS_OF_DAY}T23:59:59+08:00`;
 const [holder, other] = merchants();
 
 test.describe('merchant workbench', () => {
+  test('signs a merchant in with its token alone: the server names the merchant', async ({
+    page,
+  }) => {
+    if (other === undefined) throw new Error('no second merchant token');
+    await page.goto(`${state.baseUrl}/sign-in`);
+    await page.getByLabel('API 令牌').fill(other.token);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+
+    await expect(page.getByTestId('whoami')).toContainText(other.id);
+    await expect(page.getByLabel('商家编号')).toHaveCount(0);
+  });
+
   test('shows the level in force, the gap to the next level and the coupon balance', async ({
     page,
   }) => {
