@@ -26,6 +26,7 @@ import {
   quarterStart,
 } from '../core/time.js';
 import type { Queryable } from '../store/db.js';
+import { prepared } from '../store/prepared.js';
 import { fromPg, fromPgNullable, toPg } from '../store/rows.js';
 import { type AssessmentRow, toAssessment } from './load.js';
 import {
@@ -210,7 +211,7 @@ interface WorkbenchRow {
  * list routes read, so that the same view functions shape both. Instants
  * in JSON come back as ISO text in the session's zone (UTC).
  */
-const WORKBENCH_SQL = `
+const WORKBENCH_SQL = prepared(`
 SELECT
   (SELECT json_build_object('id', m.id, 'fx_rating', m.fx_rating,
      'flags', COALESCE((SELECT json_agg(json_build_object('from', f.from_at, 'to', f.to_at) ORDER BY f.from_at)
@@ -253,7 +254,7 @@ SELECT
      FROM settlements s LEFT JOIN settlement_results r
        ON r.merchant_id = s.merchant_id AND r.settlement_id = s.id
      WHERE s.merchant_id = $1 AND s.at <= $3
-     ORDER BY s.at DESC, s.id DESC LIMIT $4) s) AS settlements`;
+     ORDER BY s.at DESC, s.id DESC LIMIT $4) s) AS settlements`);
 
 function toMerchant(row: MerchantRow): Merchant {
   return {

@@ -4,6 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import { copyStatement } from './copy.js';
 import { ANNOUNCE_CHANGE_SQL, CHANGES_CHANNEL, type Db, type Queryable } from './db.js';
 import { migrate } from './migrations.js';
+import { preparedName } from './prepared.js';
 
 // numeric, int8 and timestamptz stay strings, as in the PGlite adapter.
 const NUMERIC = 1700;
@@ -32,7 +33,11 @@ async function copyOn(
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []) {
-      const result = await client.query(sql, params as unknown[]);
+      const name = preparedName(sql);
+      const result =
+        name === undefined
+          ? await client.query(sql, params as unknown[])
+          : await client.query({ name, text: sql, values: params as unknown[] });
       return result.rows as Row[];
     },
     async exec(sql: string) {
