@@ -331,13 +331,19 @@ async function ladderImport(store, dir, options = {}) {
 async function timedImportOfOrders(store, data, extraArgs) {
   const serverBefore = store.serverCpuSeconds();
   const points = [];
+  // When each phase of orders.csv began, from the progress lines (`orders.csv N rows, merging`).
+  const began = {};
+  let lastLine = 0;
   const run = await runLadder(['import', ...extraArgs, data.split.orders, ...store.args], {
     env: store.env,
     timeoutSeconds: 4 * 3_600,
     sampleMs: 500,
-    onStderrLine: (line, _s, sample) => {
+    onStderrLine: (line, s, sample) => {
       const rows = /orders\.csv (\d+) rows/.exec(line)?.[1];
       if (rows === undefined) return;
+      const phase = /orders\.csv \d+ rows, (\w+)/.exec(line)?.[1] ?? 'reading';
+      began[phase] ??= s;
+      lastLine = s;
       const point = sample();
       if (point !== null)
         points.push({ fraction: Number(rows) / data.orders, rssKiB: point.rssKiB });
@@ -349,9 +355,19 @@ async function timedImportOfOrders(store, data, extraArgs) {
     points.length > 0
       ? points
       : run.samples.map((p) => ({ fraction: p.s / run.seconds, rssKiB: p.rssKiB }));
+  // reading (and COPY to staging) → checking → merging → indexing (bulk load) → the last line.
+  const order = ['reading', 'checking', 'merging', 'indexing'].filter((p) => p in began);
+  const phasesSeconds = Object.fromEntries(
+    order.map((phase, i) => [
+      phase,
+      round((i + 1 < order.length ? began[order[i + 1]] : lastLine) - began[phase], 2),
+    ]),
+  );
+  phasesSeconds.startAndCommit = round(run.seconds - lastLine + (began.reading ?? 0), 2);
   return {
     run,
     memoryPoints,
+    phasesSeconds,
     postgresCpuSeconds: serverAfter === null ? null : serverAfter - serverBefore,
   };
 }
@@ -377,6 +393,7 @@ function importFigure(store, data, what, timed, bare, extra = {}) {
       nodeCpuSeconds: round(timed.run.cpuSeconds, 1),
       postgresCpuSeconds:
         timed.postgresCpuSeconds === null ? null : round(timed.postgresCpuSeconds, 1),
+      phasesSeconds: timed.phasesSeconds,
       ...extra,
     },
   });
