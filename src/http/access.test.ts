@@ -117,6 +117,11 @@ function cases(webhookId: string, simulationId: string): Case[] {
       kind: 'operator',
     },
     {
+      route: 'GET /v1/assessments/{service}/{quarter}/jump-rebates',
+      url: `/v1/assessments/${q}/2024-Q2/jump-rebates`,
+      kind: 'operator',
+    },
+    {
       route: 'GET /v1/assessments/{service}/{quarter}/late-orders',
       url: `/v1/assessments/${q}/2024-Q2/late-orders`,
       kind: 'operator',
@@ -171,6 +176,11 @@ function cases(webhookId: string, simulationId: string): Case[] {
     {
       route: 'GET /v1/merchants/{id}/assessments',
       url: '/v1/merchants/M-A/assessments',
+      kind: 'merchant',
+    },
+    {
+      route: 'GET /v1/merchants/{id}/jump-rebates',
+      url: '/v1/merchants/M-A/jump-rebates',
       kind: 'merchant',
     },
     {

@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { openTestApp, type TestApp } from '../test-support/http.js';
-import { FIXTURE, loadFixture } from '../test-support/http-fixture.js';
+import { COUPON_A, FIXTURE, loadFixture } from '../test-support/http-fixture.js';
 import { STORES } from '../test-support/stores.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
@@ -243,6 +243,43 @@ describe.each(STORES)('the HTTP API on $name', ({ open }) => {
         merchants: 2,
         levels: { LV2: 1, LV3: 1 },
       });
+    });
+
+    it('lists the jumps of an assessment: the announcement example and a newcomer (D8)', async () => {
+      const jumps = (
+        await t.call('operator', 'GET', '/v1/assessments/3%2BN/2024-Q2/jump-rebates')
+      ).json();
+      const own = (await t.call('M-B', 'GET', '/v1/merchants/M-B/jump-rebates')).json();
+      const base = {
+        service: '3+N',
+        quarter: '2024-Q2',
+        status: 'issued',
+        reason: null,
+        effectiveAt: '2024-07-02T00:00:00+08:00',
+        rulebook: '3n-2024-07@1',
+      };
+      // (800,000 − 100,000) × 0.005 = 3,500.00; M-B had no Q1 orders: (300,000 − 0) × 0.005.
+      const mA = {
+        ...base,
+        merchantId: 'M-A',
+        fromLevel: 'LV1',
+        toLevel: 'LV3',
+        increaseUsd: '700000.00',
+        rebateCny: '3500.00',
+        couponId: COUPON_A,
+      };
+      const mB = {
+        ...base,
+        merchantId: 'M-B',
+        fromLevel: 'LV1',
+        toLevel: 'LV2',
+        increaseUsd: '300000.00',
+        rebateCny: '1500.00',
+        couponId: 'CP-M-B-3+N-2024-Q2',
+      };
+
+      expect(jumps).toEqual({ items: [mA, mB], next: null });
+      expect(own).toEqual({ items: [mB] });
     });
 
     it('refuses to run into the future', async () => {

@@ -102,6 +102,23 @@ export const assessmentSchema = z.object({
   rulebook: z.string(),
 });
 
+export const jumpRebateSchema = z
+  .object({
+    merchantId: z.string(),
+    service: z.string(),
+    quarter: z.string().describe('the quarter whose amount climbed'),
+    fromLevel: z.string().describe('the level of the quarter before (LV1 for a newcomer, D8)'),
+    toLevel: z.string(),
+    increaseUsd: decimal,
+    rebateCny: decimal.describe('increase × the rulebook rate, half-up to the fen'),
+    status: z.enum(['issued', 'suppressed']),
+    reason: z.string().nullable().describe('why a rebate was suppressed (a risk flag)'),
+    couponId: z.string().nullable().describe('the coupon it was paid as, when issued'),
+    effectiveAt: instant.describe('the assessment instant'),
+    rulebook: z.string(),
+  })
+  .describe('A jump rebate (SPEC §6)');
+
 const serviceViewSchema = z.object({
   service: z.string(),
   level: z.string(),

@@ -13,6 +13,7 @@ import {
   type AssessmentRowView,
   assessmentView,
   decodeCursor,
+  fen,
   instant,
   page,
   usd,
@@ -172,4 +173,70 @@ export async function listLateOrders(
     }),
     (row) => [row.ingest_seq],
   );
+}
+
+interface JumpRebateRow {
+  merchant_id: string;
+  service: string;
+  quarter: string;
+  from_level: string;
+  to_level: string;
+  increase_usd: string;
+  rebate_cny: string;
+  status: 'issued' | 'suppressed';
+  reason: string | null;
+  coupon_id: string | null;
+  effective_at: string;
+  rulebook: string;
+}
+
+const JUMP_REBATE_COLUMNS = `merchant_id, service, quarter, from_level, to_level,
+  increase_usd::text AS increase_usd, rebate_cny::text AS rebate_cny, status, reason,
+  coupon_id, effective_at, rulebook`;
+
+function jumpRebateView(row: JumpRebateRow) {
+  return {
+    merchantId: row.merchant_id,
+    service: row.service,
+    quarter: row.quarter,
+    fromLevel: row.from_level,
+    toLevel: row.to_level,
+    increaseUsd: usd(row.increase_usd),
+    rebateCny: fen(row.rebate_cny),
+    status: row.status,
+    reason: row.reason,
+    couponId: row.coupon_id,
+    effectiveAt: instant(row.effective_at),
+    rulebook: row.rulebook,
+  };
+}
+
+/**
+ * The jumps of one assessment, merchant by merchant: each rebate issued, or
+ * suppressed with its reason (SPEC §6). Only merchants who climbed have one.
+ */
+export async function listJumpRebates(
+  db: Queryable,
+  service: string,
+  quarter: string,
+  after: string | undefined,
+  limit: number,
+) {
+  const [afterId] = decodeCursor(after, 1) ?? [''];
+  const rows = await db.query<JumpRebateRow>(
+    `SELECT ${JUMP_REBATE_COLUMNS} FROM jump_rebates
+     WHERE service = $1 AND quarter = $2 AND merchant_id > $3 ORDER BY merchant_id LIMIT $4`,
+    [service, quarter, afterId, limit + 1],
+  );
+  return page(rows, limit, jumpRebateView, (row) => [row.merchant_id]);
+}
+
+/** Every jump of one merchant, by quarter. */
+export async function merchantJumpRebates(db: Queryable, merchantId: string) {
+  const rows = await db.query<JumpRebateRow>(
+    `SELECT ${JUMP_REBATE_COLUMNS} FROM jump_rebates WHERE merchant_id = $1
+     ORDER BY quarter, service`,
+    [merchantId],
+  );
+  return { items: rows.map(jumpRebateView) };
 }

@@ -2,12 +2,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LadderError } from '../../core/errors.js';
 import { formatInstant, parseInstant } from '../../core/time.js';
-import { listAssessments, listLateOrders, listLevels } from '../../services/assessment-views.js';
+import {
+  listAssessments,
+  listJumpRebates,
+  listLateOrders,
+  listLevels,
+} from '../../services/assessment-views.js';
 import { programmeReport } from '../../services/programme-report.js';
 import { runUntil } from '../../services/run.js';
 import { withRunLock } from '../../services/run-lock.js';
 import { idempotentWrite } from '../idempotent.js';
-import { assessmentSchema, pageOf } from '../responses.js';
+import { assessmentSchema, jumpRebateSchema, pageOf } from '../responses.js';
 import { instantQuery, pageQuery, quarterText, serviceText } from '../schemas.js';
 
 /** Assessments, engine runs and the programme report (operators). */
@@ -54,6 +59,28 @@ export const assessmentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) =>
       listLevels(
+        db,
+        request.params.service,
+        request.params.quarter,
+        request.query.after,
+        request.query.limit,
+      ),
+  );
+
+  app.get(
+    '/v1/assessments/:service/:quarter/jump-rebates',
+    {
+      config: operator,
+      schema: {
+        tags,
+        summary: 'The jumps of an assessment: each rebate issued or suppressed, by merchant',
+        params: serviceQuarter,
+        querystring: pageQuery,
+        response: { 200: pageOf(jumpRebateSchema) },
+      },
+    },
+    async (request) =>
+      listJumpRebates(
         db,
         request.params.service,
         request.params.quarter,

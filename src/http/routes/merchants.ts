@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LadderError } from '../../core/errors.js';
 import { parseInstant } from '../../core/time.js';
+import { merchantJumpRebates } from '../../services/assessment-views.js';
 import { invoice, invoiceCsv, invoiceXlsx } from '../../services/invoices.js';
 import {
   couponBalanceCny,
@@ -21,6 +22,7 @@ import {
   assessmentSchema,
   couponSchema,
   feeSchema,
+  jumpRebateSchema,
   merchantSchema,
   pageOf,
   settlementSchema,
@@ -186,6 +188,20 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => merchantAssessments(db, await merchantOf(request, request.params.id)),
+  );
+
+  app.get(
+    '/v1/merchants/:id/jump-rebates',
+    {
+      config: merchantAccess,
+      schema: {
+        tags,
+        summary: 'Every jump rebate of the merchant, issued or suppressed, by quarter',
+        params: idParam,
+        response: { 200: z.object({ items: z.array(jumpRebateSchema) }) },
+      },
+    },
+    async (request) => merchantJumpRebates(db, await merchantOf(request, request.params.id)),
   );
 
   app.get(
