@@ -28,6 +28,10 @@ export const ERROR_CATALOGUE = {
   INTERNAL: { httpStatus: 500, title: 'Internal error' },
   STORE_IN_USE: { httpStatus: 409, title: 'The embedded store is in use by another process' },
   NO_STORE: { httpStatus: 404, title: 'There is no store at that place' },
+  STORE_BUSY: {
+    httpStatus: 503,
+    title: 'Another transaction held what this one needed; nothing was applied',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,4 +1,5 @@
 import { ERROR_CATALOGUE, type ErrorCode, LadderError } from '../core/errors.js';
+import { busyStoreError } from '../store/busy.js';
 
 /**
  * The one place where an outcome becomes an HTTP answer: every error is an
@@ -48,7 +49,8 @@ interface FrameworkError {
 }
 
 /** Any thrown value to a problem. Unknown errors are 500 and say nothing of their insides. */
-export function toProblem(err: unknown, instance: string, requestId: string): Problem {
+export function toProblem(failure: unknown, instance: string, requestId: string): Problem {
+  const err = busyStoreError(failure) ?? failure;
   const base = { instance, requestId };
   if (err instanceof LadderError) {
     const entry = ERROR_CATALOGUE[err.code];

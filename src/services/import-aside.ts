@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/db.js';
+import { lockAllIdsOf } from './ingest.js';
 
 /**
  * A bulk load (`ladder import --bulk-load`) writes a big file into a fact
@@ -17,7 +18,30 @@ import type { Queryable } from '../store/db.js';
  * back as it was (PostgreSQL's DDL is transactional), and the table is
  * held ACCESS EXCLUSIVE until commit: readers of that table wait for the
  * import. That is why it is asked for, not chosen.
+ *
+ * Dropping a foreign key also takes the table it names (orders name
+ * merchants, charges name orders), so a bulk load holds `merchants` and all
+ * three big tables, and takes them first (`holdForBulkLoad`), before it
+ * writes anything, in the order every writer takes its locks: a writer that
+ * got there before it finishes first, one that comes after waits for it, and
+ * neither waits on the other in a circle (a deadlock).
  */
+
+/** The tables a bulk load holds, in the order writers lock them: merchants, then each big kind. */
+const BIG_TABLES = ['orders', 'charges', 'settlements'] as const;
+
+/**
+ * Takes, at the start of the import's transaction, every lock the bulk load
+ * will need: `merchants`, then for each big table its ids' advisory locks
+ * (ingest takes those before writing a row) and the table itself.
+ */
+export async function holdForBulkLoad(tx: Queryable): Promise<void> {
+  await tx.exec('LOCK TABLE merchants IN ACCESS EXCLUSIVE MODE');
+  for (const table of BIG_TABLES) {
+    await lockAllIdsOf(tx, table);
+    await tx.exec(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+  }
+}
 
 export interface SetAside {
   readonly table: string;

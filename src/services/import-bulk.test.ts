@@ -625,6 +625,53 @@ describe.each(STORES.filter((store) => store.name === 'postgres'))(
       for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     });
 
+    /** A data set of its own: merchants, orders and charges whose ids start with `p`. */
+    function ownDataset(p: string): string {
+      const d = mkdtempSync(join(tmpdir(), 'ladder-bulk-pair-'));
+      dirs.push(d);
+      writeFileSync(join(d, 'merchants.csv'), `id,fxRating\n${p}M-1,A\n${p}M-2,B\n`);
+      const orders = [ORDER_HEADER];
+      const charges = ['id,orderId,merchantId,kind,amountCny,at'];
+      for (let i = 1; i <= 300; i++) {
+        const merchant = `${p}M-${(i % 2) + 1}`;
+        orders.push(`${p}O-${i},${merchant},3+N,TA3N,${i}.00,2024-08-15T10:00:00+08:00,7.1000`);
+        if (i <= 20) {
+          charges.push(
+            `${p}C-${i},${p}O-${i},${merchant},tax-refund-service-fee,1.00,2024-09-01T10:00:00+08:00`,
+          );
+        }
+      }
+      writeFileSync(join(d, 'orders.csv'), `${orders.join('\n')}\n`);
+      writeFileSync(join(d, 'charges.csv'), `${charges.join('\n')}\n`);
+      return d;
+    }
+
+    it.each([
+      ['two bulk loads', true, true],
+      ['an ordinary import and a bulk load', false, true],
+    ] as const)('runs %s at once one after the other, never in a deadlock', async (_, x, y) => {
+      for (let round = 0; round < 3; round++) {
+        const a = ownDataset(`A${round}`);
+        const b = ownDataset(`B${round}`);
+
+        const outcomes = await Promise.allSettled([
+          importDirectory(db, a, { bulkLoad: x }),
+          importDirectory(db, b, { bulkLoad: y }),
+        ]);
+
+        expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual([
+          'ok',
+          'ok',
+        ]);
+      }
+      // 2 + 3 × 2 × 2 merchants, 3 × 2 × 300 orders, 3 × 2 × 20 charges.
+      expect([
+        await count(db, 'merchants'),
+        await count(db, 'orders'),
+        await count(db, 'charges'),
+      ]).toEqual([14, 1800, 120]);
+    });
+
     it('refuses the second of two imports that send one order with other facts', async () => {
       const a = dataset('orders.csv', ordersFile(200));
       const b = dataset(

@@ -8,6 +8,7 @@ import { isPositiveDecimal } from '../core/money.js';
 import { type FieldIssue, zodIssues } from '../core/rulebook/rulebook.js';
 import type { Db, Queryable } from '../store/db.js';
 import { BATCH_ROWS } from '../store/rows.js';
+import { holdForBulkLoad } from './import-aside.js';
 import { BULK_KINDS, type BulkKind, type BulkPhase, importBulkFile } from './import-bulk.js';
 import { type IngestBatch, ingest, type Located } from './ingest.js';
 import { publishMonthlyRates } from './rulebooks.js';
@@ -163,6 +164,7 @@ export async function importDirectory(
   }
 
   const imported = await db.transaction(async (tx) => {
+    if (options.bulkLoad) await holdForBulkLoad(tx);
     const result: ImportResult = { files: [], rejected: [], rulebookVersion: null };
     for (const kind of present) {
       const path = join(dir, kind.file);

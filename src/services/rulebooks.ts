@@ -4,7 +4,7 @@ import { parseRulebook, type Rulebook } from '../core/rulebook/rulebook.js';
 import type { RulebookDocument } from '../core/rulebook/schema.js';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { parseInstant } from '../core/time.js';
-import type { Queryable } from '../store/db.js';
+import type { Db, Queryable } from '../store/db.js';
 import { toPg } from '../store/rows.js';
 
 /**
@@ -134,9 +134,18 @@ export async function loadRulebooks(db: Queryable): Promise<Rulebook[]> {
 }
 
 /** Publishes the shipped rulebook when the store has none yet. */
-export async function ensureRulebook(db: Queryable, name = '3n-2024-07'): Promise<void> {
-  if ((await activeRulebookId(db)) === null) await publishRulebook(db, shippedRulebook(name));
+export async function ensureRulebook(db: Db, name = '3n-2024-07'): Promise<void> {
+  if ((await activeRulebookId(db)) !== null) return;
+  // Two processes opening a new store at once (two imports) would both find
+  // no rulebook and both publish it: one waits for the other, then finds it.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [ENSURE_RULEBOOK_LOCK]);
+    if ((await activeRulebookId(tx)) === null) await publishRulebook(tx, shippedRulebook(name));
+  });
 }
+
+/** The advisory lock key under which a new store gets its first rulebook (migrations use 7277001). */
+const ENSURE_RULEBOOK_LOCK = 7277002;
 
 /**
  * Loads customs' monthly USD/CNY rates (D3) as a new version of the store's
