@@ -1,8 +1,40 @@
 import { expect, test } from '@playwright/test';
-import type { Merchant, RulebookVersion } from '../src/api/types';
+import type { CalendarEntry, JumpRebate, Merchant, Page, RulebookVersion } from '../src/api/types';
 import { api, apiStatus, signIn, state } from './helpers';
 
 test.describe('operator console', () => {
+  test('lists the merchants who climbed at an assessment, with their rebate', async ({ page }) => {
+    const token = state.operatorToken;
+    // The latest assessment that ran with a jump, and its first jump, as the API gives them.
+    const calendar = await api<{ items: CalendarEntry[] }>(token, '/v1/assessments');
+    let found: { entry: CalendarEntry; jump: JumpRebate } | null = null;
+    for (const entry of calendar.items.filter((e) => e.status === 'done').reverse()) {
+      const jumps = await api<Page<JumpRebate>>(
+        token,
+        `/v1/assessments/${encodeURIComponent(entry.service)}/${entry.quarter}/jump-rebates`,
+      );
+      const jump = jumps.items[0];
+      if (jump !== undefined) {
+        found = { entry, jump };
+        break;
+      }
+    }
+    if (found === null) throw new Error('no assessment of the demo data has a jump');
+    const { entry, jump } = found;
+
+    await signIn(page, token);
+    await page.goto(`${state.baseUrl}/console/assessments`);
+    await page.getByRole('button', { name: entry.quarter, exact: true }).click();
+
+    const row = page.getByRole('row').filter({ has: page.getByTestId(`jump-${jump.merchantId}`) });
+    await expect(row).toContainText(jump.merchantId);
+    await expect(page.getByTestId(`jump-${jump.merchantId}`)).toContainText(
+      `${jump.fromLevel} → ${jump.toLevel}`,
+    );
+    await expect(row).toContainText(jump.status === 'issued' ? '已发放' : '未发放');
+    if (jump.couponId !== null) await expect(row).toContainText(jump.couponId);
+  });
+
   test('uploads a CSV with one bad row, sees it rejected, then publishes a rulebook draft', async ({
     page,
   }) => {

@@ -182,6 +182,21 @@ export interface CalendarEntry {
   readonly lateOrders: number;
 }
 
+export interface JumpRebate {
+  readonly merchantId: string;
+  readonly service: string;
+  readonly quarter: string;
+  readonly fromLevel: string;
+  readonly toLevel: string;
+  readonly increaseUsd: string;
+  readonly rebateCny: string;
+  readonly status: 'issued' | 'suppressed';
+  readonly reason: string | null;
+  readonly couponId: string | null;
+  readonly effectiveAt: string;
+  readonly rulebook: string;
+}
+
 export interface LateOrder {
   readonly id: string;
   readonly merchantId: string;

@@ -26,7 +26,14 @@ import {
   YAxis,
 } from 'recharts';
 import { api, path, withQuery } from '../api/client';
-import type { Assessment, CalendarEntry, LateOrder, Page, ProgrammeReport } from '../api/types';
+import type {
+  Assessment,
+  CalendarEntry,
+  JumpRebate,
+  LateOrder,
+  Page,
+  ProgrammeReport,
+} from '../api/types';
 import { Amount } from '../components/Amount';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { LevelTag } from '../components/LevelTag';
@@ -246,6 +253,63 @@ function QuarterDetail({
                 title: t('col.clearedAt'),
                 dataIndex: 'clearedAt',
                 render: (at: string) => dateTime(at),
+              },
+            ]}
+          />
+        </Card>
+      </Col>
+      <Col xs={24}>
+        <Card title={<h2 className="card-title">{t('assess.jumpList')}</h2>}>
+          <PagedTable<JumpRebate>
+            url={`${base}/jump-rebates`}
+            rowKey="merchantId"
+            empty={t('assess.noJumpList')}
+            columns={[
+              {
+                title: t('col.merchant'),
+                dataIndex: 'merchantId',
+                render: (id: string) => (
+                  <Link to={`/merchants/${encodeURIComponent(id)}`}>{id}</Link>
+                ),
+              },
+              {
+                title: t('assess.jumpLevels'),
+                key: 'levels',
+                render: (_: unknown, j: JumpRebate) => (
+                  <span data-testid={`jump-${j.merchantId}`}>
+                    <LevelTag level={j.fromLevel} /> → <LevelTag level={j.toLevel} />
+                  </span>
+                ),
+              },
+              {
+                title: t('assess.increaseUsd'),
+                dataIndex: 'increaseUsd',
+                align: 'right',
+                render: (v: string) => <Amount value={v} currency="USD" />,
+              },
+              {
+                title: t('col.rebateCny'),
+                dataIndex: 'rebateCny',
+                align: 'right',
+                render: (v: string) => <Amount value={v} currency="CNY" />,
+              },
+              {
+                title: t('col.status'),
+                dataIndex: 'status',
+                render: (status: JumpRebate['status'], j: JumpRebate) =>
+                  status === 'issued' ? (
+                    <Tag color="green">{t('assess.jumpIssued')}</Tag>
+                  ) : (
+                    <Tag color="orange" title={j.reason ?? undefined}>
+                      {t('assess.jumpSuppressed')}
+                      {j.reason === null ? '' : `: ${j.reason}`}
+                    </Tag>
+                  ),
+              },
+              {
+                title: t('col.coupon'),
+                dataIndex: 'couponId',
+                render: (c: string | null) => c ?? '—',
               },
             ]}
           />
