@@ -6,6 +6,7 @@ import { TAX_REFUND_SERVICE_FEE } from '../core/model.js';
 import type { FieldIssue } from '../core/rulebook/rulebook.js';
 import type { Queryable } from '../store/db.js';
 import { type CsvRecord, CsvShapeError, cellsOf, readCsvRecords } from './csv-records.js';
+import { putBack, setAside } from './import-aside.js';
 import { type CellCheck, decimalAt, instantAt, literal, textOf } from './import-cells.js';
 import {
   COUNT_VERDICTS_SQL,
@@ -20,7 +21,6 @@ import {
   storedSql,
 } from './import-sql.js';
 import { copyRecords, type LineIssue, type StreamState } from './import-stream.js';
-import { putBack, setAside } from './import-aside.js';
 import { lockAllIdsOf } from './ingest.js';
 import { RepeatedIds } from './repeated-ids.js';
 

@@ -30,6 +30,14 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
             .optional()
             .describe('operators: one merchant only'),
         }),
+        response: {
+          200: z.object({
+            items: z.array(eventSchema),
+            next: z
+              .string()
+              .describe('pass as `after` to poll for what comes next; never null, the feed goes on'),
+          }),
+        },
       },
     },
     async (request) => {
