@@ -152,8 +152,10 @@ export async function importInto(
       result.files.map((f) => [f.file, f.rows, f.inserted, f.unchanged, f.rejected]),
     )}\n`,
   );
-  if (result.rulebookVersion)
-    process.stderr.write(`monthly rates published as rulebook ${result.rulebookVersion}\n`);
+  if (result.rulebookVersions.length > 0) {
+    const versions = result.rulebookVersions.join(', ');
+    process.stderr.write(`monthly rates published as rulebook ${versions}\n`);
+  }
   if (result.rejected.length > 0) {
     const csv = stringify(
       result.rejected.map((issue) => {

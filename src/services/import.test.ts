@@ -6,7 +6,7 @@ import { LadderError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { STORES } from '../test-support/stores.js';
 import { importDirectory } from './import.js';
-import { ensureRulebook, loadRulebooks } from './rulebooks.js';
+import { ensureRulebook, loadRulebooks, publishRulebook } from './rulebooks.js';
 
 const MERCHANTS = 'id,fxRating\r\nM-1,A\r\nM-2,B\r\n';
 const ORDERS = [
@@ -97,12 +97,33 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
   it('publishes customs monthly rates as a new rulebook version, once', async () => {
     writeFileSync(join(dir, 'fx-rates.csv'), 'month,usdCny\n2024-08,7.1268\n');
     const first = await importDirectory(db, dir);
-    expect(first.rulebookVersion).toBe('3n-2024-07@2');
+    expect(first.rulebookVersions).toEqual(['3n-2024-07@2']);
     const again = await importDirectory(db, dir);
-    expect(again.rulebookVersion).toBeNull();
+    expect(again.rulebookVersions).toEqual([]);
     const versions = await loadRulebooks(db);
     expect(versions.map((v) => v.key)).toEqual(['3n-2024-07@1', '3n-2024-07@2']);
     expect(versions[1]?.document.fees.monthlyUsdCny).toEqual({ '2024-08': '7.1268' });
+  });
+
+  it('gives the rates to every version in force somewhere, not only the latest', async () => {
+    // Version 2 takes effect on 2025-01-01 with LV3 from 400,000; an order of
+    // 2024-08 is still priced under version 1 and needs August's rate there.
+    const [v1] = await loadRulebooks(db);
+    const doc = structuredClone(v1?.document) as Record<string, unknown>;
+    await db.transaction((tx) =>
+      publishRulebook(tx, { ...doc, version: 2, effectiveFrom: '2025-01-01T00:00:00+08:00' }),
+    );
+    writeFileSync(join(dir, 'fx-rates.csv'), 'month,usdCny\n2024-08,7.1268\n2025-01,7.1900\n');
+    const first = await importDirectory(db, dir);
+    expect(first.rulebookVersions).toEqual(['3n-2024-07@3', '3n-2024-07@4']);
+    const versions = await loadRulebooks(db);
+    const byKey = new Map(versions.map((v) => [v.key, v]));
+    const rates = { '2024-08': '7.1268', '2025-01': '7.1900' };
+    expect(byKey.get('3n-2024-07@3')?.document.effectiveFrom).toBe(doc.effectiveFrom);
+    expect(byKey.get('3n-2024-07@3')?.document.fees.monthlyUsdCny).toEqual(rates);
+    expect(byKey.get('3n-2024-07@4')?.document.effectiveFrom).toBe('2025-01-01T00:00:00+08:00');
+    expect(byKey.get('3n-2024-07@4')?.document.fees.monthlyUsdCny).toEqual(rates);
+    expect((await importDirectory(db, dir)).rulebookVersions).toEqual([]);
   });
 
   it('refuses one file that repeats an order id with other facts', async () => {

@@ -122,7 +122,8 @@ export interface ImportResult {
     rejected: number;
   }[];
   readonly rejected: FieldIssue[];
-  rulebookVersion: string | null;
+  /** Rulebook versions published with customs' monthly rates (`fx-rates.csv`), if any. */
+  rulebookVersions: string[];
 }
 
 /** A CSV row to the input object its schema expects: an empty optional cell is absent. */
@@ -165,7 +166,7 @@ export async function importDirectory(
 
   const imported = await db.transaction(async (tx) => {
     if (options.bulkLoad) await holdForBulkLoad(tx);
-    const result: ImportResult = { files: [], rejected: [], rulebookVersion: null };
+    const result: ImportResult = { files: [], rejected: [], rulebookVersions: [] };
     for (const kind of present) {
       const path = join(dir, kind.file);
       const summary = isBulk(kind)
@@ -305,8 +306,8 @@ async function importFile(
   await flush();
   if (Object.keys(rates).length > 0) {
     const published = await publishMonthlyRates(tx, rates);
-    result.rulebookVersion = published;
-    summary.inserted += published === null ? 0 : Object.keys(rates).length;
+    result.rulebookVersions = published;
+    summary.inserted += published.length === 0 ? 0 : Object.keys(rates).length;
   }
   // Each row is counted once: `ingest` counts a row it refuses as unchanged
   // as well, since its caller may roll the batch back.

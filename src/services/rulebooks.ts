@@ -148,42 +148,52 @@ export async function ensureRulebook(db: Db, name = '3n-2024-07'): Promise<void>
 const ENSURE_RULEBOOK_LOCK = 7277002;
 
 /**
- * Loads customs' monthly USD/CNY rates (D3) as a new version of the store's
- * rulebook: the latest version with the rates merged in, effective from the
- * same instant, so that it supersedes that version wherever it was in force.
- * Returns the new version's key, or null when every rate was already there.
+ * Loads customs' monthly USD/CNY rates (D3) into the store's rulebook. Each
+ * version that is in force somewhere (the highest version of each
+ * `effectiveFrom`) and lacks a rate, or has another one, gets a new version
+ * with the rates merged in and the same `effectiveFrom`, so that it
+ * supersedes that version wherever it was in force: an order cleared under an
+ * older version is priced with the rate as much as one cleared under the
+ * latest. New versions are numbered in order of `effectiveFrom`, so the
+ * highest version is still the one in force last. Returns the new versions'
+ * keys, none when every rate was already everywhere.
  */
 export async function publishMonthlyRates(
   db: Queryable,
   rates: Readonly<Record<string, string>>,
-): Promise<string | null> {
+): Promise<string[]> {
   const versions = await loadRulebooks(db);
-  const latest = versions.reduce<Rulebook | undefined>(
-    (found, v) =>
-      !found ||
-      v.effectiveFrom > found.effectiveFrom ||
-      (v.effectiveFrom === found.effectiveFrom && v.document.version > found.document.version)
-        ? v
-        : found,
-    undefined,
-  );
-  if (!latest)
+  if (versions.length === 0)
     throw new LadderError('UNKNOWN_RULEBOOK', 'the store has no rulebook to add monthly rates to');
-  const current = latest.document.fees.monthlyUsdCny;
-  const changed = Object.entries(rates).some(
-    ([month, rate]) => current[month] === undefined || dec(current[month]).cmp(dec(rate)) !== 0,
-  );
-  if (!changed) return null;
-  const highest = Math.max(
-    ...versions.filter((v) => v.document.id === latest.document.id).map((v) => v.document.version),
-  );
-  const next: RulebookDocument = {
-    ...latest.document,
-    version: highest + 1,
-    fees: { ...latest.document.fees, monthlyUsdCny: { ...current, ...rates } },
-  };
-  const published = await publishRulebook(db, next);
-  return published.key;
+  let next = Math.max(...versions.map((v) => v.document.version)) + 1;
+  const published: string[] = [];
+  for (const head of versionsInForce(versions)) {
+    const current = head.document.fees.monthlyUsdCny;
+    const lacking = Object.entries(rates).some(
+      ([month, rate]) => current[month] === undefined || dec(current[month]).cmp(dec(rate)) !== 0,
+    );
+    if (!lacking) continue;
+    const document: RulebookDocument = {
+      ...head.document,
+      version: next,
+      fees: { ...head.document.fees, monthlyUsdCny: { ...current, ...rates } },
+    };
+    published.push((await publishRulebook(db, document)).key);
+    next += 1;
+  }
+  return published;
+}
+
+/** The highest version of each `effectiveFrom`, earliest `effectiveFrom` first. */
+export function versionsInForce(versions: readonly Rulebook[]): Rulebook[] {
+  const heads = new Map<number, Rulebook>();
+  for (const version of versions) {
+    const found = heads.get(version.effectiveFrom);
+    if (!found || version.document.version > found.document.version) {
+      heads.set(version.effectiveFrom, version);
+    }
+  }
+  return [...heads.values()].sort((a, b) => a.effectiveFrom - b.effectiveFrom);
 }
 
 /**

@@ -35,7 +35,9 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
             items: z.array(eventSchema),
             next: z
               .string()
-              .describe('pass as `after` to poll for what comes next; never null, the feed goes on'),
+              .describe(
+                'pass as `after` to poll for what comes next; never null, the feed goes on',
+              ),
           }),
         },
       },
