@@ -60,6 +60,11 @@ export function startOfShanghaiDay(date: string, hour = 0): Instant {
     .toInstant().epochMilliseconds;
 }
 
+/** The last millisecond of a day in Asia/Shanghai: "as of 2025-02-15" includes the 15th. */
+export function endOfShanghaiDay(date: string): Instant {
+  return startOfShanghaiDay(Temporal.PlainDate.from(date).add({ days: 1 }).toString()) - 1;
+}
+
 interface LocalFields {
   readonly year: number;
   readonly month: number;

@@ -184,6 +184,40 @@ describe.each(STORES)('the workbench on $name', ({ open }) => {
     });
   });
 
+  it('shows a fee reversed later as charged, on the workbench and in the fee list', async () => {
+    // O-A3 cleared on 2024-08-15 and was cancelled on 2024-09-20 00:00.
+    const feeOf = (items: { orderId: string }[]) => items.find((f) => f.orderId === 'O-A3');
+    const before = await bench('M-A', '2024-09-19T23:59:59+08:00');
+    expect(feeOf(before.fees.items)).toMatchObject({ status: 'charged', reversedAt: null });
+    const after = await bench('M-A', '2024-09-20T00:00:00+08:00');
+    expect(feeOf(after.fees.items)).toMatchObject({
+      status: 'reversed',
+      reversedAt: '2024-09-20T00:00:00+08:00',
+    });
+
+    const list = async (at: string) => {
+      const query = `at=${encodeURIComponent(at)}`;
+      const res = await t.call('operator', 'GET', `/v1/merchants/M-A/fees?${query}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().items;
+    };
+    expect(feeOf(await list('2024-09-19T23:59:59+08:00'))).toMatchObject({
+      status: 'charged',
+      reversedAt: null,
+    });
+    expect(feeOf(await list('2024-09-25T00:00:00+08:00'))).toMatchObject({ status: 'reversed' });
+  });
+
+  it('reads a bare date as the end of that day in Shanghai, the day included', async () => {
+    // O-A4 cleared at 10:00 on 2024-09-10: as of that date it is there, as of the day before not.
+    const ids = (body: { fees: { items: { orderId: string }[] } }) =>
+      body.fees.items.map((f) => f.orderId);
+    const onTheDay = await bench('M-A', '2024-09-10');
+    expect(onTheDay.at).toBe('2024-09-10T23:59:59.999+08:00');
+    expect(ids(onTheDay)).toContain('O-A4');
+    expect(ids(await bench('M-A', '2024-09-09'))).not.toContain('O-A4');
+  });
+
   it('shows no fee rule after the programme ends', async () => {
     const body = await bench('M-A', '2025-05-01T12:00:00+08:00');
 

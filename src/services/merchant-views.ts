@@ -153,6 +153,15 @@ export const FEE_COLUMNS = `f.order_id, f.merchant_id, o.service, o.type, o.amou
   f.status, f.level, f.net_cny, f.vat_cny, f.gross_cny, f.reversed_at, f.rulebook, f.breakdown,
   f.error_code, f.error_message`;
 
+/**
+ * FEE_COLUMNS as of the instant in parameter $n: a fee reversed after it is
+ * still charged then, and its reversal not yet known.
+ */
+const feeColumnsAsOf = (n: number) => `f.order_id, f.merchant_id, o.service, o.type, o.amount_usd,
+  f.cleared_at, CASE WHEN f.reversed_at > $${n} THEN 'charged' ELSE f.status END AS status, f.level,
+  f.net_cny, f.vat_cny, f.gross_cny, CASE WHEN f.reversed_at <= $${n} THEN f.reversed_at END
+  AS reversed_at, f.rulebook, f.breakdown, f.error_code, f.error_message`;
+
 export function feeView(row: FeeRow) {
   return {
     orderId: row.order_id,
@@ -189,14 +198,14 @@ export async function listFees(
   // walks the (merchant_id, cleared_at) index.
   const rows = cursor
     ? await db.query<FeeRow>(
-        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
+        `SELECT ${feeColumnsAsOf(5)} FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
          WHERE f.merchant_id = $1 AND (f.cleared_at, f.order_id) < ($2::timestamptz, $3::text)
            AND f.cleared_at <= $5
          ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $4`,
         [merchantId, cursor[0], cursor[1], limit + 1, until],
       )
     : await db.query<FeeRow>(
-        `SELECT ${FEE_COLUMNS} FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
+        `SELECT ${feeColumnsAsOf(3)} FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
          WHERE f.merchant_id = $1 AND f.cleared_at <= $3
          ORDER BY f.cleared_at DESC, f.order_id DESC LIMIT $2`,
         [merchantId, limit + 1, until],

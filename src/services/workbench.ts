@@ -241,8 +241,10 @@ SELECT
      FROM coupon_uses u WHERE u.merchant_id = $1 AND u.at <= $3) u) AS uses,
   (SELECT COALESCE(json_agg(f ORDER BY f.cleared_at DESC, f.order_id DESC), '[]') FROM (
      SELECT f.order_id, f.merchant_id, o.service, o.type, o.amount_usd::text AS amount_usd, f.cleared_at,
-            f.status, f.level, f.net_cny::text AS net_cny, f.vat_cny::text AS vat_cny,
-            f.gross_cny::text AS gross_cny, f.reversed_at, f.rulebook, f.breakdown, f.error_code,
+            CASE WHEN f.reversed_at > $3 THEN 'charged' ELSE f.status END AS status, f.level,
+            f.net_cny::text AS net_cny, f.vat_cny::text AS vat_cny, f.gross_cny::text AS gross_cny,
+            CASE WHEN f.reversed_at <= $3 THEN f.reversed_at END AS reversed_at, f.rulebook,
+            f.breakdown, f.error_code,
             f.error_message
      FROM fees f JOIN orders o ON o.merchant_id = f.merchant_id AND o.id = f.order_id
      WHERE f.merchant_id = $1 AND f.cleared_at <= $3

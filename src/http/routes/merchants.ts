@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LadderError } from '../../core/errors.js';
-import { parseInstant } from '../../core/time.js';
 import { merchantJumpRebates } from '../../services/assessment-views.js';
 import { invoice, invoiceCsv, invoiceXlsx } from '../../services/invoices.js';
 import {
@@ -28,7 +27,7 @@ import {
   settlementSchema,
   workbenchSchema,
 } from '../responses.js';
-import { dateText, idParam, instantQuery, pageQuery } from '../schemas.js';
+import { asOfInstant, dateText, idParam, instantQuery, pageQuery } from '../schemas.js';
 
 /**
  * A merchant's records (SPEC §10): operators read any merchant, a merchant
@@ -40,6 +39,13 @@ const tags = ['merchants'];
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A page of a merchant's list as it stood at an instant: none is the whole list as it stands. */
+const pageAsOfQuery = pageQuery.extend({
+  at: instantQuery
+    .optional()
+    .describe('as of this instant: later rows left out, later reversals not yet'),
+});
 
 export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, clock, rulebooks, reads, keepAsJson } = app.ladder;
@@ -100,7 +106,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       const id = request.params.id;
       // "Now" is shared within a second: the answer names the instant it is for.
       const now = clock.now();
-      const at = request.query.at === undefined ? null : parseInstant(request.query.at);
+      const at = request.query.at === undefined ? null : asOfInstant(request.query.at);
       // A kept answer needs no rulebook: a rulebook published meanwhile is a
       // write, which forgets every kept answer and the compiled set with them
       // (context.ts), so the rulebooks are compiled only for an answer to compute.
@@ -149,12 +155,13 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Basic service fees with their breakdown, latest first',
         response: { 200: pageOf(feeSchema) },
         params: idParam,
-        querystring: pageQuery,
+        querystring: pageAsOfQuery,
       },
     },
     async (request) => {
       const merchantId = await merchantOf(request, request.params.id);
-      return listFees(db, merchantId, request.query.after, request.query.limit);
+      const { after, limit, at } = request.query;
+      return listFees(db, merchantId, after, limit, at === undefined ? null : asOfInstant(at));
     },
   );
 
@@ -167,12 +174,19 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'FX settlements with their subsidies, latest first',
         response: { 200: pageOf(settlementSchema) },
         params: idParam,
-        querystring: pageQuery,
+        querystring: pageAsOfQuery,
       },
     },
     async (request) => {
       const merchantId = await merchantOf(request, request.params.id);
-      return listSettlements(db, merchantId, request.query.after, request.query.limit);
+      const { after, limit, at } = request.query;
+      return listSettlements(
+        db,
+        merchantId,
+        after,
+        limit,
+        at === undefined ? null : asOfInstant(at),
+      );
     },
   );
 

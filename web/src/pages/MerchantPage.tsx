@@ -128,12 +128,14 @@ export function MerchantPage({
             {
               key: 'fees',
               label: t('fees.title'),
-              children: <Fees merchantId={merchantId} first={data.fees} />,
+              children: <Fees merchantId={merchantId} first={data.fees} at={data.at} />,
             },
             {
               key: 'settlements',
               label: t('settlements.title'),
-              children: <Settlements merchantId={merchantId} first={data.settlements} />,
+              children: (
+                <Settlements merchantId={merchantId} first={data.settlements} at={data.at} />
+              ),
             },
             {
               key: 'invoice',

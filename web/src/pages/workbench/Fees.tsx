@@ -26,12 +26,14 @@ function FeeStatus({ fee }: { readonly fee: Fee }) {
 export function Fees({
   merchantId,
   first,
+  at,
 }: {
   readonly merchantId: string;
+  readonly at: string;
   readonly first: Page<Fee>;
 }) {
   const { t } = useI18n();
-  const { items, next, loading, error, more } = usePaged(first, merchantId, 'fees');
+  const { items, next, loading, error, more } = usePaged(first, merchantId, 'fees', at);
   const explained = (fee: Fee, value: string | null, what: string) =>
     value === null ? (
       <Amount value={null} currency="CNY" />

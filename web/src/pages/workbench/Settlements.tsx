@@ -13,12 +13,14 @@ import { usePaged } from './paged';
 export function Settlements({
   merchantId,
   first,
+  at,
 }: {
   readonly merchantId: string;
+  readonly at: string;
   readonly first: Page<Settlement>;
 }) {
   const { t, tr } = useI18n();
-  const { items, next, loading, error, more } = usePaged(first, merchantId, 'settlements');
+  const { items, next, loading, error, more } = usePaged(first, merchantId, 'settlements', at);
 
   return (
     <Section title={t('settlements.title')}>

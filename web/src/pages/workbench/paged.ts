@@ -2,8 +2,17 @@ import { useEffect, useState } from 'react';
 import { ApiError, api, path, withQuery } from '../../api/client';
 import type { Page } from '../../api/types';
 
-/** A list that starts with the page the workbench gave and follows `next` on demand. */
-export function usePaged<T>(first: Page<T>, merchantId: string, list: 'fees' | 'settlements') {
+/**
+ * A list that starts with the page the workbench gave and follows `next` on
+ * demand, as of the workbench's instant `at` (a fee reversed later is still
+ * charged then).
+ */
+export function usePaged<T>(
+  first: Page<T>,
+  merchantId: string,
+  list: 'fees' | 'settlements',
+  at: string,
+) {
   const [items, setItems] = useState<T[]>(first.items);
   const [next, setNext] = useState<string | null>(first.next);
   const [loading, setLoading] = useState(false);
@@ -20,7 +29,7 @@ export function usePaged<T>(first: Page<T>, merchantId: string, list: 'fees' | '
     setError(null);
     try {
       const page = await api<Page<T>>(
-        withQuery(path('/v1/merchants', merchantId, list), { after: next, limit: 100 }),
+        withQuery(path('/v1/merchants', merchantId, list), { after: next, limit: 100, at }),
       );
       setItems((current) => [...current, ...page.items]);
       setNext(page.next);
