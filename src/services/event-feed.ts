@@ -57,9 +57,10 @@ export async function readEvents(
   options: { after: string; limit: number; merchantId?: string | undefined },
 ) {
   const rows = await db.query<FeedEventRow>(
-    `SELECT seq::text AS seq, key, type, merchant_id, at, payload FROM events
-     WHERE seq > $1::bigint AND ($2::text IS NULL OR merchant_id = $2)
-     ORDER BY seq LIMIT $3`,
+    // Ordered by the column, e.seq, not by the text it is given out as.
+    `SELECT e.seq::text AS seq, e.key, e.type, e.merchant_id, e.at, e.payload FROM events e
+     WHERE e.seq > $1::bigint AND ($2::text IS NULL OR e.merchant_id = $2)
+     ORDER BY e.seq LIMIT $3`,
     [options.after, options.merchantId ?? null, options.limit],
   );
   const items = rows.map(eventView);

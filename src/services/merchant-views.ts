@@ -383,8 +383,9 @@ export async function readCoupons(
   );
   const ledger = withLedger
     ? await db.query<LedgerRow>(
-        `SELECT seq::text AS seq, key, kind, at, debit_account, credit_account, amount_cny, coupon_id, charge_id
-         FROM ledger_entries WHERE coupon_id = ANY($1) AND at <= $2 ORDER BY seq`,
+        `SELECT l.seq::text AS seq, l.key, l.kind, l.at, l.debit_account, l.credit_account,
+                l.amount_cny, l.coupon_id, l.charge_id
+         FROM ledger_entries l WHERE l.coupon_id = ANY($1) AND l.at <= $2 ORDER BY l.seq`,
         [ids, until],
       )
     : [];
