@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { LadderError } from '../core/errors.js';
 import { groupThousands } from '../core/money.js';
@@ -173,7 +174,7 @@ export async function importInto(
     );
     await writeFile(flags.rejected, csv);
     process.stderr.write(
-      `${result.rejected.length} bad row(s) left out, listed in ${flags.rejected}\n`,
+      `${result.rejected.length} bad row(s) left out, listed in ${resolve(flags.rejected)}\n`,
     );
   }
 }
@@ -332,29 +333,34 @@ export async function explainCommand(
     ]);
   }
   await withExistingStore(flags, async (db) => {
-    let found: AmountExplanation;
+    const found: AmountExplanation[] = [];
     const [first = '', second = ''] = args;
-    const need = (n: number, usage: string) => {
-      if (args.length < n) throw new LadderError('INVALID_INPUT', `usage: ladder explain ${usage}`);
+    // fee and subsidy take any number of ids; level and rebate one merchant and quarter.
+    const need = (n: number, usage: string, many = false) => {
+      if (args.length < n || (!many && args.length > n)) {
+        throw new LadderError('INVALID_INPUT', `usage: ladder explain ${usage}`, [
+          { path: 'IDS', message: `must be ${usage.split(' ').slice(1).join(' ')}`, value: args },
+        ]);
+      }
     };
     switch (kind) {
       case 'fee':
-        need(1, 'fee ORDER_ID');
-        found = await explainFee(db, first);
+        need(1, 'fee ORDER_ID...', true);
+        for (const id of args) found.push(await explainFee(db, id));
         break;
       case 'subsidy':
-        need(1, 'subsidy SETTLEMENT_ID');
-        found = await explainSubsidy(db, first);
+        need(1, 'subsidy SETTLEMENT_ID...', true);
+        for (const id of args) found.push(await explainSubsidy(db, id));
         break;
       case 'level':
         need(2, 'level MERCHANT_ID QUARTER');
         quarterArg(second);
-        found = await explainLevel(db, first, second, flags.service);
+        found.push(await explainLevel(db, first, second, flags.service));
         break;
       case 'rebate':
         need(2, 'rebate MERCHANT_ID QUARTER');
         quarterArg(second);
-        found = await explainRebate(db, first, second, flags.service);
+        found.push(await explainRebate(db, first, second, flags.service));
         break;
       default:
         throw new LadderError(
@@ -364,11 +370,20 @@ export async function explainCommand(
         );
     }
     if (flags.lang === 'json') {
-      process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+      const out = found.length === 1 ? found[0] : found;
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    if (flags.lang !== 'en') process.stdout.write(`${found.zh}\n`);
-    if (flags.lang !== 'zh-CN') process.stdout.write(`${found.en}\n`);
-    process.stdout.write(`(rulebook ${found.rulebook})\n`);
+    process.stdout.write(
+      found
+        .map((one) =>
+          [
+            ...(flags.lang !== 'en' ? [one.zh] : []),
+            ...(flags.lang !== 'zh-CN' ? [one.en] : []),
+            `(rulebook ${one.rulebook})`,
+          ].join('\n'),
+        )
+        .join('\n\n') + '\n',
+    );
   });
 }

@@ -106,7 +106,7 @@ withStoreOption(
     .description('why an amount is what it is, in Chinese and English')
     .argument(
       '<kind>',
-      'fee ORDER_ID | rebate MERCHANT_ID QUARTER | subsidy SETTLEMENT_ID | level MERCHANT_ID QUARTER',
+      'fee ORDER_ID... | rebate MERCHANT_ID QUARTER | subsidy SETTLEMENT_ID... | level MERCHANT_ID QUARTER',
     )
     .argument('<ids...>')
     .option('--service <service>', 'programme of a level or rebate', '3+N')

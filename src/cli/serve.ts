@@ -1,7 +1,7 @@
 import { LadderError } from '../core/errors.js';
 import { formatInstant } from '../core/time.js';
 import { startServer } from '../http/serve.js';
-import { createToken, listTokens, revokeToken } from '../services/tokens.js';
+import { createToken, listTokens, mustBeMerchant, revokeToken } from '../services/tokens.js';
 import { fromPg, fromPgNullable } from '../store/rows.js';
 import { openCliStore, type StoreFlags, withStore } from './store-options.js';
 import { renderTable } from './table.js';
@@ -53,7 +53,10 @@ export async function tokenCreateCommand(
     flags.merchant !== undefined
       ? { kind: 'merchant' as const, merchantId: flags.merchant }
       : { kind: 'operator' as const };
-  const created = await withStore(flags, (db) => createToken(db, who, flags.label ?? null));
+  const created = await withStore(flags, async (db) => {
+    if (who.kind === 'merchant') await mustBeMerchant(db, who.merchantId, '--merchant');
+    return createToken(db, who, flags.label ?? null);
+  });
   process.stderr.write(
     `token ${created.id} for ${who.kind === 'merchant' ? `merchant ${who.merchantId}` : 'operators'}; ` +
       'it is shown once and cannot be recovered:\n',

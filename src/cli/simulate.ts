@@ -98,7 +98,9 @@ function toTable(result: SimulationResult, top: number): string {
       ]),
     ),
     '',
-    `Level moves: ${result.moves.length}`,
+    result.moves.length > top
+      ? `Level moves: ${result.moves.length}, the first ${top} (--top to see more)`
+      : `Level moves: ${result.moves.length}`,
     renderTable(
       ['merchant', 'service', 'quarter', 'amount USD', 'base', 'draft'],
       result.moves

@@ -29,7 +29,7 @@ const charge = FIXTURE.charges[0];
 const settlement = FIXTURE.settlements[0];
 const event = FIXTURE.orderEvents[0];
 
-function cases(webhookId: string, simulationId: string): Case[] {
+function cases(webhookId: string, simulationId: string, spareTokenId: string): Case[] {
   const q = '3%2BN';
   const coupon = encodeURIComponent(COUPON_A);
   return [
@@ -208,6 +208,20 @@ function cases(webhookId: string, simulationId: string): Case[] {
     },
     { route: 'GET /v1/events', url: '/v1/events?merchantId=M-A', kind: 'merchant' },
     { route: 'GET /v1/me', url: '/v1/me', kind: 'merchant' },
+    { route: 'GET /v1/tokens', url: '/v1/tokens', kind: 'operator' },
+    {
+      route: 'POST /v1/tokens',
+      url: '/v1/tokens',
+      kind: 'operator',
+      body: { kind: 'merchant', merchantId: 'M-A', label: 'access test' },
+      status: 201,
+    },
+    {
+      route: 'DELETE /v1/tokens/{id}',
+      url: `/v1/tokens/${spareTokenId}`,
+      kind: 'operator',
+      status: 204,
+    },
 
     ...['transfer', 'share', 'cash-out', 'withdraw', 'refund'].map((action) => ({
       route: `POST /v1/coupons/{id}/${action}`,
@@ -251,7 +265,8 @@ describe.each(STORES)('access to every route on $name', ({ open }) => {
     const hook = await t.call('operator', 'POST', '/v1/webhooks', {
       url: 'http://127.0.0.1:9/hook',
     });
-    all = cases(JSON.parse(hook.body).id, await finishedSimulation(t));
+    const spare = await createToken(t.db, { kind: 'operator' }, 'revoked by the access test');
+    all = cases(JSON.parse(hook.body).id, await finishedSimulation(t), spare.id);
   });
 
   afterAll(async () => {
@@ -396,5 +411,65 @@ describe.each(STORES)('access to every route on $name', ({ open }) => {
 
     expect(res.body).not.toContain('3500');
     expect(res.json().detail).toBe('no merchant M-A');
+  });
+});
+
+describe.each(STORES)('tokens through the API on $name', ({ open }) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await openTestApp(await open());
+    await loadFixture(t);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await t.db.close();
+  });
+
+  const as = (token: string, url: string) =>
+    t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+
+  it('makes a merchant token that reads its merchant, shows it once and lists it without it', async () => {
+    const res = await t.call('operator', 'POST', '/v1/tokens', {
+      kind: 'merchant',
+      merchantId: 'M-B',
+      label: 'shop front',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const made = res.json();
+    expect(made).toMatchObject({ kind: 'merchant', merchantId: 'M-B', label: 'shop front' });
+    expect(res.headers.location).toBe(`/v1/tokens/${made.id}`);
+
+    expect((await as(made.token, '/v1/me')).json()).toEqual({
+      role: 'merchant',
+      merchantId: 'M-B',
+      tokenId: made.id,
+    });
+    const listed = (await t.call('operator', 'GET', '/v1/tokens')).body;
+    expect(listed).toContain(made.id);
+    expect(listed).not.toContain(made.token);
+  });
+
+  it('refuses a token for a merchant the store does not have, naming the field', async () => {
+    const res = await t.call('operator', 'POST', '/v1/tokens', {
+      kind: 'merchant',
+      merchantId: 'M-NOPE',
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().errors).toEqual([
+      { path: 'merchantId', message: 'names no merchant of the store', value: 'M-NOPE' },
+    ]);
+  });
+
+  it('revokes a token so that the very next request with it is refused', async () => {
+    const made = (await t.call('operator', 'POST', '/v1/tokens', { kind: 'operator' })).json();
+    expect((await as(made.token, '/v1/merchants')).statusCode).toBe(200);
+
+    const revoked = await t.call('operator', 'DELETE', `/v1/tokens/${made.id}`);
+    expect(revoked.statusCode).toBe(204);
+    expect((await as(made.token, '/v1/merchants')).statusCode).toBe(401);
+    const again = await t.call('operator', 'DELETE', `/v1/tokens/${made.id}`);
+    expect(again.statusCode).toBe(404);
   });
 });

@@ -22,6 +22,7 @@ import { merchantRoutes } from './routes/merchants.js';
 import { operationRoutes } from './routes/operations.js';
 import { rulebookRoutes } from './routes/rulebooks.js';
 import { simulationRoutes } from './routes/simulations.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { zodValidatorCompiler } from './validation.js';
 import { registerWebApp } from './web-static.js';
@@ -83,7 +84,7 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   // JSON only: a text body is refused with 415, not read as a string.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
-  app.decorate('ladder', { ...context, metrics, keepAsJson: !options.checkResponses });
+  app.decorate('ladder', { ...context, metrics, tokens, keepAsJson: !options.checkResponses });
   if (options.readCache !== false) {
     await context.reads.watch(options.db, (err) =>
       app.log.warn(
@@ -161,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<LadderApp> {
   await typed.register(operationRoutes);
   await typed.register(ingestRoutes);
   await typed.register(meRoutes);
+  await typed.register(tokenRoutes);
   await typed.register(merchantRoutes);
   await typed.register(couponRoutes);
   await typed.register(explainRoutes);

@@ -43,6 +43,13 @@ export class TokenCache {
     this.#entries.set(key, { principal, until: now + this.ttlMs });
     return principal;
   }
+
+  /** Drops what is kept of a token, so that its revocation takes effect on the next request. */
+  forget(tokenId: string): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.principal?.tokenId === tokenId) this.#entries.delete(key);
+    }
+  }
 }
 
 function bearer(request: FastifyRequest): string | null {

@@ -1,6 +1,7 @@
 import type { Instant } from '../core/time.js';
 import { RulebookCache } from '../services/rulebook-cache.js';
 import type { Db } from '../store/db.js';
+import type { TokenCache } from './auth.js';
 import type { Metrics } from './metrics.js';
 import { ReadCache } from './read-cache.js';
 
@@ -15,6 +16,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     ladder: AppContext & {
       readonly metrics: Metrics;
+      /** Looked-up API tokens; a token revoked through the API is forgotten at once. */
+      readonly tokens: TokenCache;
       /** Kept answers are kept as JSON text, when no response schema checks them on the way out. */
       readonly keepAsJson: boolean;
     };

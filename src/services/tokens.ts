@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LadderError } from '../core/errors.js';
 import type { Queryable } from '../store/db.js';
 
 /**
@@ -21,6 +22,16 @@ const TOKEN_PREFIX = 'ldr_';
 
 export function tokenSha256(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** A merchant token names a merchant the store has: a typo would make a token that reads nothing. */
+export async function mustBeMerchant(db: Queryable, merchantId: string, path: string) {
+  const rows = await db.query('SELECT 1 FROM merchants WHERE id = $1', [merchantId]);
+  if (rows.length === 0) {
+    throw new LadderError('NOT_FOUND', `no merchant ${merchantId}`, [
+      { path, message: 'names no merchant of the store', value: merchantId },
+    ]);
+  }
 }
 
 export async function createToken(
@@ -75,8 +86,8 @@ export interface TokenRow {
   readonly revokedAt: string | null;
 }
 
-/** Every token, without its hash: what `ladder token list` prints. */
-export async function listTokens(db: Queryable): Promise<TokenRow[]> {
+/** Every token (or the one of `id`), without its hash: what `ladder token list` prints. */
+export async function listTokens(db: Queryable, id: string | null = null): Promise<TokenRow[]> {
   const rows = await db.query<{
     id: string;
     kind: 'operator' | 'merchant';
@@ -85,7 +96,9 @@ export async function listTokens(db: Queryable): Promise<TokenRow[]> {
     created_at: string;
     revoked_at: string | null;
   }>(
-    'SELECT id, kind, merchant_id, label, created_at, revoked_at FROM api_tokens ORDER BY created_at, id',
+    `SELECT id, kind, merchant_id, label, created_at, revoked_at FROM api_tokens
+     WHERE $1::text IS NULL OR id = $1 ORDER BY created_at, id`,
+    [id],
   );
   return rows.map((row) => ({
     id: row.id,

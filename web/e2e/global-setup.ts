@@ -8,7 +8,6 @@ import {
   newWorkDir,
   REPO,
   startServe,
-  stopServe,
   waitReady,
   writeState,
 } from './server';
@@ -18,10 +17,10 @@ import {
  * last assessment) in a fresh embedded store, and `ladder serve` on a free
  * port of 127.0.0.1 with tokens made by the CLI.
  *
- * The embedded store belongs to one process, so the CLI cannot make a token
- * while the server runs. The server is started once to find, through the
- * API, the merchants worth looking at (one holding coupons), then stopped,
- * the tokens made, and started again.
+ * The operator token comes from the CLI before the server starts (the
+ * embedded store belongs to one process); the server then finds, through
+ * the API, the merchants worth looking at (one holding coupons) and makes
+ * their tokens through the API.
  */
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
@@ -39,25 +38,26 @@ export default async function globalSetup(): Promise<void> {
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  let server = startServe(workDir, port);
+  const server = startServe(workDir, port);
   await waitReady(baseUrl, server);
   step('server up');
   const chosen = await chooseMerchants(baseUrl, operatorToken);
   step('merchants chosen');
-  await stopServe(server);
-  step('server stopped');
 
+  // Merchant tokens through the API, as an operator makes them while the server runs.
   const merchantTokens: Record<string, string> = {};
   for (const id of chosen) {
-    merchantTokens[id] = ladder(
-      ['token', 'create', '--merchant', id, '--data', 'store'],
-      workDir,
-    ).trim();
+    const response = await fetch(`${baseUrl}/v1/tokens`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${operatorToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ kind: 'merchant', merchantId: id, label: 'e2e' }),
+    });
+    if (response.status !== 201) {
+      throw new Error(`POST /v1/tokens: ${response.status} ${await response.text()}`);
+    }
+    merchantTokens[id] = ((await response.json()) as { token: string }).token;
   }
   step('merchant tokens');
-  server = startServe(workDir, port);
-  await waitReady(baseUrl, server);
-  step('server up again');
   writeState({ baseUrl, workDir, pid: server.pid ?? 0, operatorToken, merchantTokens });
 }
 

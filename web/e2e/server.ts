@@ -96,15 +96,3 @@ export async function waitReady(
 export function newWorkDir(): string {
   return mkdtempSync(join(tmpdir(), 'ladder-e2e-'));
 }
-
-/** Stops a server started by `startServe` and waits until it has let go of the store. */
-export function stopServe(server: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (server.exitCode !== null) {
-      resolve();
-      return;
-    }
-    server.once('exit', () => resolve());
-    server.kill('SIGTERM');
-  });
-}
