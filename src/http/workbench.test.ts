@@ -218,6 +218,22 @@ describe.each(STORES)('the workbench on $name', ({ open }) => {
     expect(ids(await bench('M-A', '2024-09-09'))).not.toContain('O-A4');
   });
 
+  it('prints a fee breakdown with the rate to four places and amounts to the fen at least', async () => {
+    // O-A3: 10,000.00 USD × 7.1000 × 1.5% × 80% (LV3) = 852.00, above the LV3 maximum 600 × 80%.
+    const res = await t.call('operator', 'GET', '/v1/merchants/M-A/fees');
+    const fee = res.json().items.find((f: { orderId: string }) => f.orderId === 'O-A3');
+    expect(fee.breakdown).toMatchObject({
+      usdCny: '7.1000',
+      baseRate: '0.015',
+      discount: '0.8',
+      minCny: '160.00',
+      maxCny: '480.00',
+      unclampedCny: '852.00',
+      clamp: 'max',
+    });
+    expect(fee.netCny).toBe('480.00');
+  });
+
   it('shows no fee rule after the programme ends', async () => {
     const body = await bench('M-A', '2025-05-01T12:00:00+08:00');
 

@@ -9,7 +9,7 @@ import {
 import { LadderError } from '../core/errors.js';
 import { ACCOUNTS, type LedgerEntry, ledgerEntry } from '../core/ledger.js';
 import { isRiskFlagged, type OrderEvent, type TerminalStatus } from '../core/model.js';
-import { dec, formatAmount, formatFen } from '../core/money.js';
+import { dec, formatAmount, formatFen, formatRate } from '../core/money.js';
 import { type Programme, type Rulebook, versionInForce } from '../core/rulebook/rulebook.js';
 import {
   compareQuarters,
@@ -828,13 +828,13 @@ async function writeSegment(tx: Queryable, out: SegmentOutput): Promise<void> {
             breakdown: {
               band: fee.quote.band,
               ruleType: fee.quote.ruleType,
-              usdCny: fee.quote.usdCny.toFixed(),
+              usdCny: formatRate(fee.quote.usdCny),
               usdCnySource: fee.quote.usdCnySource,
               baseRate: fee.quote.baseRate.toFixed(),
               discount: fee.quote.discount.toFixed(),
-              minCny: fee.quote.minCny.toFixed(),
-              maxCny: fee.quote.maxCny.toFixed(),
-              unclampedCny: fee.quote.unclampedCny.toFixed(),
+              minCny: formatAmount(fee.quote.minCny),
+              maxCny: formatAmount(fee.quote.maxCny),
+              unclampedCny: formatAmount(fee.quote.unclampedCny),
               clamp: fee.quote.clamp,
               vatRate: fee.quote.vatRate.toFixed(),
               monthOrderIndex: fee.quote.monthOrderIndex,
