@@ -375,7 +375,7 @@ export async function explainCommand(
       return;
     }
     process.stdout.write(
-      found
+      `${found
         .map((one) =>
           [
             ...(flags.lang !== 'en' ? [one.zh] : []),
@@ -383,7 +383,7 @@ export async function explainCommand(
             `(rulebook ${one.rulebook})`,
           ].join('\n'),
         )
-        .join('\n\n') + '\n',
+        .join('\n\n')}\n`,
     );
   });
 }
