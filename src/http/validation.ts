@@ -14,15 +14,22 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
     if (result.success) return { value: result.data };
     const prefix =
       httpPart === 'body' ? '' : httpPart === 'querystring' ? 'query' : (httpPart ?? '');
-    const issues = zodIssues(result.error, data, prefix).map((issue) =>
-      issue.value === undefined && issue.message.endsWith('received undefined')
-        ? { ...issue, message: 'is required' }
-        : issue,
-    );
+    const issues = zodIssues(result.error, data, prefix).map((issue) => {
+      if (issue.value === undefined && issue.message.endsWith('received undefined')) {
+        return { ...issue, message: 'is required' };
+      }
+      // A list too long is named by its length, not sent back whole.
+      if (Array.isArray(issue.value)) return { ...issue, value: `${issue.value.length} items` };
+      return issue;
+    });
     const where =
       httpPart === 'body'
         ? 'the body'
-        : `the ${httpPart === 'querystring' ? 'query string' : httpPart}`;
+        : httpPart === 'querystring'
+          ? 'the query string'
+          : httpPart === 'params'
+            ? 'the path'
+            : `the ${httpPart}`;
     return {
       error: new LadderError(
         'INVALID_INPUT',
