@@ -159,26 +159,31 @@ export function toSettlement(input: SettlementInput): Settlement {
 
 /** Two sendings of the same id agree when every fact is the same, compared as values. */
 export function sameFacts(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return differingFacts(a, b).length === 0;
+}
+
+/**
+ * The fields whose facts differ between two sendings of one fact: amounts
+ * compared as decimals and instants as instants, so that 1000.0 and 1000.00,
+ * or the same instant at two offsets, are the same fact.
+ */
+export function differingFacts(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) {
-    const x = a[key];
-    const y = b[key];
-    if (x === y) continue;
-    if (x === undefined || y === undefined || x === null || y === null) return false;
-    if (typeof x === 'string' && typeof y === 'string') {
-      if (isPositiveDecimal(x) && isPositiveDecimal(y) && dec(x).eq(dec(y))) continue;
-      if (
-        instantProblem(x) === null &&
-        instantProblem(y) === null &&
-        parseInstant(x) === parseInstant(y)
-      ) {
-        continue;
-      }
-      return false;
-    }
-    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  return [...keys].filter((key) => !sameFact(a[key], b[key]));
+}
+
+function sameFact(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (x === undefined || y === undefined || x === null || y === null) return false;
+  if (typeof x === 'string' && typeof y === 'string') {
+    if (isPositiveDecimal(x) && isPositiveDecimal(y) && dec(x).eq(dec(y))) return true;
+    return (
+      instantProblem(x) === null &&
+      instantProblem(y) === null &&
+      parseInstant(x) === parseInstant(y)
+    );
   }
-  return true;
+  return JSON.stringify(x) === JSON.stringify(y);
 }
 
 export interface CheckedScenario {

@@ -66,7 +66,11 @@ describe.each(STORES)('the HTTP API on $name', ({ open }) => {
 
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'CONFLICT', type: 'urn:ladder:problem:conflict' });
-      expect(res.json().errors[0].path).toBe('id');
+      expect(res.json().errors[0]).toMatchObject({
+        path: 'id',
+        message:
+          'order O-A1 was sent before with other facts: amountUsd 100000.00 then, 100000.01 now',
+      });
     });
 
     it('changes nothing when the same order is sent again, written differently', async () => {

@@ -1,6 +1,7 @@
 import { commonCode, LadderError } from '../core/errors.js';
 import {
   type ChargeInput,
+  differingFacts,
   type MerchantInput,
   type OrderEventInput,
   type OrderInput,
@@ -740,13 +741,21 @@ async function ingestById<Input extends { id: string; merchantId: string }>(
           code: 'CONFLICT',
           value: value.id,
         });
-      } else if (!sameFacts(kind.fromRow(stored), facts)) {
-        issues.push({
-          path: field(where, 'id'),
-          message: `${kind.name} ${value.id} was sent before with other facts`,
-          code: 'CONFLICT',
-          value: value.id,
-        });
+      } else {
+        const before = kind.fromRow(stored);
+        const differ = differingFacts(before, facts);
+        if (differ.length > 0) {
+          const changes = differ.map(
+            (name) =>
+              `${name} ${String(before[name] ?? 'none')} then, ${String(facts[name] ?? 'none')} now`,
+          );
+          issues.push({
+            path: field(where, 'id'),
+            message: `${kind.name} ${value.id} was sent before with other facts: ${changes.join('; ')}`,
+            code: 'CONFLICT',
+            value: value.id,
+          });
+        }
       }
       continue;
     }
