@@ -80,6 +80,14 @@ export const WINDOW_ORDERS = 50_000;
 export interface RunOptions {
   /** Orders per window; tests make it small to prove that windows change nothing. */
   readonly windowOrders?: number;
+  /**
+   * The highest order `ingest_seq` that each assessment the store has run saw
+   * (`assessment_runs.max_order_seq`), by `service|quarter`. A simulation
+   * re-runs those assessments on those orders only, so that a late order counts
+   * there no more than it did when the assessment ran (SPEC §4); a quarter not
+   * named counts every order of the quarter, as a live run does.
+   */
+  readonly ordersSeen?: ReadonlyMap<string, string>;
 }
 
 export async function runUntil(
@@ -139,7 +147,8 @@ export async function runUntil(
   };
   for (const due of pending) {
     await segment(due.at, false);
-    const merchants = await db.transaction((tx) => runAssessment(tx, due));
+    const seen = options.ordersSeen?.get(`${due.service}|${due.quarter}`) ?? null;
+    const merchants = await db.transaction((tx) => runAssessment(tx, due, seen));
     if (merchants !== null) {
       summary.assessments.push({
         service: due.service,
@@ -187,8 +196,15 @@ export async function runQuarterAssessment(
   return { service, quarter, effectiveAt: formatInstant(due.at), merchants };
 }
 
-/** One assessment, exactly once: a second run, or a concurrent one, finds it done and stops. */
-async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number | null> {
+/**
+ * One assessment, exactly once: a second run, or a concurrent one, finds it done and stops.
+ * `maxOrderSeq`, when given, leaves out the orders that reached the store after it.
+ */
+async function runAssessment(
+  tx: Queryable,
+  due: DueAssessment,
+  maxOrderSeq: string | null = null,
+): Promise<number | null> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
     `assess:${due.service}:${due.quarter}`,
   ]);
@@ -223,6 +239,7 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
     JSON.stringify(bands),
     due.quarter,
     due.rulebook.key,
+    maxOrderSeq,
   ];
   const written = await tx.query<{ n: string | number }>(ASSESS_QUARTER_SQL, quarterParams);
   const merchantCount = Number(written[0]?.n ?? 0);
@@ -268,9 +285,10 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
   );
   await writeLedger(tx, ledger);
   await writeFeed(tx, feed);
-  const maxSeq = await tx.query<{ max: string | null }>(
-    'SELECT max(ingest_seq)::text AS max FROM orders',
-  );
+  const maxSeq =
+    maxOrderSeq === null
+      ? await tx.query<{ max: string | null }>('SELECT max(ingest_seq)::text AS max FROM orders')
+      : [{ max: maxOrderSeq }];
   await tx.query(
     `INSERT INTO assessment_runs (service, quarter, effective_at, rulebook, max_order_seq, merchant_count)
      VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -292,8 +310,14 @@ async function runAssessment(tx: Queryable, due: DueAssessment): Promise<number 
  * `cleared` before the effective instant is no trade (D13). Amounts are kept
  * without trailing zeros, as the core's decimals print them.
  *
+ * Orders whose `ingest_seq` is above $9 reached the store after the assessment
+ * ran and are left out, when $9 is given: only a simulation gives it, to re-run
+ * an assessment on the orders it saw. A live run passes null and counts every
+ * order in the store, which is what it sees.
+ *
  * $1 service, $2 quarter start, $3 quarter end, $4 effective instant,
- * $5 excluded statuses, $6 bands [{name, ord, from_usd}], $7 quarter, $8 rulebook key.
+ * $5 excluded statuses, $6 bands [{name, ord, from_usd}], $7 quarter, $8 rulebook key,
+ * $9 the highest order ingest_seq to count, or null for all.
  */
 const ASSESS_QUARTER_SQL = `
 WITH bands AS MATERIALIZED (
@@ -302,6 +326,7 @@ WITH bands AS MATERIALIZED (
   SELECT o.merchant_id, SUM(o.amount_usd) AS amount_usd, COUNT(*) AS order_count
   FROM orders o
   WHERE o.service = $1 AND o.cleared_at >= $2 AND o.cleared_at < $3
+    AND ($9::bigint IS NULL OR o.ingest_seq <= $9::bigint)
     AND NOT EXISTS (SELECT 1 FROM order_events e
                     WHERE e.merchant_id = o.merchant_id AND e.order_id = o.id
                       AND e.at < $4 AND e.status = ANY($5))
@@ -312,7 +337,8 @@ WITH bands AS MATERIALIZED (
   FROM merchants m LEFT JOIN counted c ON c.merchant_id = m.id
   WHERE c.merchant_id IS NOT NULL
      OR EXISTS (SELECT 1 FROM orders o
-                WHERE o.merchant_id = m.id AND o.service = $1 AND o.cleared_at < $3)
+                WHERE o.merchant_id = m.id AND o.service = $1 AND o.cleared_at < $3
+                  AND ($9::bigint IS NULL OR o.ingest_seq <= $9::bigint))
 ), written AS (
   INSERT INTO assessments (merchant_id, service, quarter, amount_usd, order_count, level,
                            effective_from, rulebook, explanation)

@@ -21,8 +21,12 @@ import { assessmentCalendar, runUntil } from './run.js';
  * one transaction that is always rolled back. Nothing is written.
  *
  * Both sides are recomputed from the facts (orders, events, charges,
- * settlements, flags), so they differ only by the rulebook; late orders
- * count as if they had arrived on time.
+ * settlements, flags), so they differ only by the rulebook. History is re-run
+ * as it happened: a quarter the store has already assessed is assessed again
+ * on the orders that assessment saw, so a late order changes neither side's
+ * levels or rebates (SPEC §4), while its fee is charged at the level in force
+ * when it cleared, as the live run charges it. A quarter not assessed yet
+ * counts all its orders.
  */
 
 export interface SimulationRequest {
@@ -249,9 +253,11 @@ export async function simulate(
       for (const key of assessmentLocks) {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
       }
+      // Read under the locks, before the first side deletes the runs.
+      const ordersSeen = await ordersSeenByAssessments(tx);
       await tx.query('DELETE FROM rulebook_versions WHERE version > $1', [highestBase]);
       onProgress(0, 'base');
-      const base = await runSide(scratch, request, until);
+      const base = await runSide(scratch, request, until, ordersSeen);
       onProgress(0.5, 'draft');
 
       await tx.query(
@@ -263,7 +269,7 @@ export async function simulate(
           JSON.stringify({ ...draft.document, version: draftVersion }),
         ],
       );
-      const drafted = await runSide(scratch, request, until);
+      const drafted = await runSide(scratch, request, until, ordersSeen);
       const result = compare(
         request,
         `${rulebookId}@${highestBase}`,
@@ -290,10 +296,23 @@ function baseVersionNumber(text: string): number {
   return Number(match[1]);
 }
 
-async function runSide(db: Db, request: SimulationRequest, until: number): Promise<SideFigures> {
+/** The highest order `ingest_seq` each assessment already run saw, by `service|quarter`. */
+async function ordersSeenByAssessments(db: Queryable): Promise<Map<string, string>> {
+  const runs = await db.query<{ service: string; quarter: string; max_order_seq: string }>(
+    'SELECT service, quarter, max_order_seq::text AS max_order_seq FROM assessment_runs',
+  );
+  return new Map(runs.map((run) => [`${run.service}|${run.quarter}`, run.max_order_seq]));
+}
+
+async function runSide(
+  db: Db,
+  request: SimulationRequest,
+  until: number,
+  ordersSeen: ReadonlyMap<string, string>,
+): Promise<SideFigures> {
   for (const table of RESULT_TABLES) await db.query(`DELETE FROM ${table}`);
   await db.query('UPDATE order_events SET applied = false');
-  await runUntil(db, until);
+  await runUntil(db, until, { ordersSeen });
   return readFigures(db, request, until);
 }
 
