@@ -216,13 +216,27 @@ export function printRunSummary(
   );
 }
 
-export async function reportCommand(flags: StoreFlags & { format: string }): Promise<void> {
+const REPORT_TABLES = ['levels', 'quarters', 'coupons', 'fee-errors'] as const;
+type ReportTable = (typeof REPORT_TABLES)[number];
+
+export async function reportCommand(
+  flags: StoreFlags & { format: string; table?: string },
+): Promise<void> {
+  const table = flags.table;
+  if (table !== undefined && !(REPORT_TABLES as readonly string[]).includes(table)) {
+    throw new LadderError('INVALID_INPUT', `--table must be one of ${REPORT_TABLES.join(', ')}`, [
+      { path: '--table', message: `must be one of ${REPORT_TABLES.join(', ')}`, value: table },
+    ]);
+  }
   await withExistingStore(flags, async (db) =>
-    process.stdout.write(renderReport(await programmeReport(db), flags.format)),
+    process.stdout.write(
+      renderReport(await programmeReport(db), flags.format, table as ReportTable | undefined),
+    ),
   );
 }
 
-export function renderReport(report: ProgrammeReport, format: string): string {
+/** The report as JSON, CSV or text tables; `only` keeps one of its three tables (a CSV file of one header). */
+export function renderReport(report: ProgrammeReport, format: string, only?: ReportTable): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   const levelNames = [...new Set(report.levels.map((l) => l.level))].sort();
   const services = [...new Set(report.levels.map((l) => l.service))].sort();
@@ -271,13 +285,16 @@ export function renderReport(report: ProgrammeReport, format: string): string {
     q.subsidiesCny,
   ]);
   if (format === 'csv') {
-    return (
-      stringify([['service', 'quarter', ...levelNames], ...levelRows]) +
-      '\n' +
-      stringify([quarterHeaders, ...quarterRows]) +
-      '\n' +
-      stringify([Object.keys(report.coupons), Object.values(report.coupons).map(String)])
-    );
+    const tables: Record<ReportTable, string> = {
+      levels: stringify([['service', 'quarter', ...levelNames], ...levelRows]),
+      quarters: stringify([quarterHeaders, ...quarterRows]),
+      coupons: stringify([Object.keys(report.coupons), Object.values(report.coupons).map(String)]),
+      'fee-errors': stringify([
+        ['code', 'count'],
+        ...report.feeErrors.map((e) => [e.code, e.count]),
+      ]),
+    };
+    return only === undefined ? REPORT_TABLES.map((name) => tables[name]).join('\n') : tables[only];
   }
   if (format !== 'table') {
     throw new LadderError('INVALID_INPUT', '--format must be table, json or csv', [

@@ -97,7 +97,11 @@ withStoreOption(
     .description(
       'the programme report: levels, jumps, fees against the standard fee, subsidies, coupons',
     )
-    .option('--format <format>', 'table, json or csv', 'table'),
+    .option('--format <format>', 'table, json or csv', 'table')
+    .option(
+      '--table <name>',
+      'csv: one table alone, a file of one header: levels, quarters, coupons or fee-errors',
+    ),
 ).action(reportCommand);
 
 withStoreOption(
