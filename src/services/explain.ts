@@ -14,7 +14,14 @@ export interface AmountExplanation extends Explanation {
   readonly merchantId: string;
 }
 
-const missing = (what: string) => new LadderError('NOT_FOUND', `no computed ${what}`);
+const missing = (what: string, justSent?: string) =>
+  new LadderError(
+    'NOT_FOUND',
+    justSent === undefined
+      ? `no computed ${what}`
+      : `no computed ${what}; ${justSent} just sent is priced by the next run ` +
+          "(ladder run, POST /v1/assessments/run, or the server's scheduler within a minute)",
+  );
 
 interface FeeBreakdown {
   band: FeeQuote['band'];
@@ -97,7 +104,7 @@ export async function explainFee(db: Queryable, orderId: string): Promise<Amount
     [orderId],
   );
   const row = rows[0];
-  if (!row) throw missing(`basic service fee for order ${orderId}`);
+  if (!row) throw missing(`basic service fee for order ${orderId}`, 'an order');
   const base = { kind: 'fee' as const, subject: orderId, merchantId: row.merchant_id };
   const sentence = feeSentence(orderId, row);
   if (row.status === 'error' || !sentence) {
@@ -172,7 +179,7 @@ export async function explainSubsidy(
     [settlementId],
   );
   const row = rows[0];
-  if (!row) throw missing(`FX subsidy for settlement ${settlementId}`);
+  if (!row) throw missing(`FX subsidy for settlement ${settlementId}`, 'a settlement');
   return {
     kind: 'subsidy',
     subject: settlementId,
