@@ -21,6 +21,7 @@ import {
 import { ACCOUNTS, couponBalance, type LedgerEntry } from './ledger.js';
 import type { Assessment, Charge, OrderEvent, TerminalStatus } from './model.js';
 import { dec, ZERO } from './money.js';
+import { formatInstant, type Instant } from './time.js';
 
 const FAR = at('2025-12-31T00:00:00+08:00');
 
@@ -39,7 +40,7 @@ function segment(overrides: Partial<SegmentInput> = {}): SegmentInput {
     coupons: [],
     feeStatus: new Map(),
     usesByOrder: new Map(),
-    orderStatus: new Map(),
+    statusChanges: new Map(),
     merchantOfOrder: new Map(),
     ...overrides,
   };
@@ -405,6 +406,7 @@ describe('a charge consumes coupons; a later status change forfeits that use (SP
         merchantId: 'M-1',
         orderId: 'O-3',
         amountCny: dec('200'),
+        at: at('2024-09-01T10:00:00+08:00'),
         forfeited: false,
       },
       {
@@ -414,6 +416,7 @@ describe('a charge consumes coupons; a later status change forfeits that use (SP
         merchantId: 'M-1',
         orderId: 'O-3',
         amountCny: dec('150'),
+        at: at('2024-09-01T10:00:00+08:00'),
         forfeited: false,
       },
       {
@@ -423,6 +426,7 @@ describe('a charge consumes coupons; a later status change forfeits that use (SP
         merchantId: 'M-1',
         orderId: 'O-3',
         amountCny: dec('50'),
+        at: at('2024-08-01T10:00:00+08:00'),
         forfeited: true,
       },
     ];
@@ -449,7 +453,7 @@ describe('a charge consumes coupons; a later status change forfeits that use (SP
       segment({
         coupons: [rebateCoupon],
         charges: [charge('C-1', '350.00', '2024-09-25T10:00:00+08:00')],
-        orderStatus: new Map([['O-3', 'cancelled']]),
+        statusChanges: new Map([['O-3', event('O-3', 'cancelled', '2024-09-20T00:00:00+08:00')]]),
       }),
       FAR,
       true,
@@ -473,6 +477,155 @@ describe('a charge consumes coupons; a later status change forfeits that use (SP
     );
     expect(out.newUses).toEqual([]);
     expect(out.charges[0]?.payableCny.toFixed(2)).toBe('350.00');
+  });
+});
+
+describe('a forfeit is dated by the facts, not by the order they reached the store (SPEC §7, §8)', () => {
+  const rebateCoupon = coupon('CP-1', '3500.00', '2024-10-02T00:00:00+08:00');
+  const UNTIL = at('2025-02-10T00:00:00+08:00');
+
+  /** The forfeits a store would hold after the outputs, as [ledger key, instant]. */
+  function forfeitEntries(...outs: SegmentOutput[]): [string, string][] {
+    return outs
+      .flatMap((out) => out.ledger)
+      .filter((entry) => entry.kind === 'forfeit')
+      .map((entry) => [entry.key, formatInstant(entry.at)]);
+  }
+
+  /** Each use as a store would hold it after the outputs: [charge, use instant, forfeited at]. */
+  function storedUses(...outs: SegmentOutput[]): [string, string, string | null][] {
+    const forfeitedAt = new Map<string, Instant>();
+    for (const out of outs) {
+      for (const use of out.newUses) {
+        if (use.forfeitedAt !== null)
+          forfeitedAt.set(`${use.chargeId}:${use.seq}`, use.forfeitedAt);
+      }
+      for (const f of out.forfeits) forfeitedAt.set(`${f.chargeId}:${f.seq}`, f.at);
+    }
+    return outs
+      .flatMap((out) => out.newUses)
+      .map((use) => {
+        const when = forfeitedAt.get(`${use.chargeId}:${use.seq}`);
+        return [
+          use.chargeId,
+          formatInstant(use.at),
+          when === undefined ? null : formatInstant(when),
+        ];
+      });
+  }
+
+  it('uses late charges as usual until the order turned fraudulent, and forfeits them then', () => {
+    // The order became fraudulent on 2025-02-01 and that change was applied by an
+    // earlier run; its six charges of 2025-01-03 … 01-08 arrive only now.
+    const charges = ['03', '04', '05', '06', '07', '08'].map((day, i) =>
+      charge(`C-${i + 1}`, '100.00', `2025-01-${day}T00:00:00+08:00`),
+    );
+    const fraudulent = event('O-3', 'fraudulent', '2025-02-01T00:00:00+08:00');
+    const out = processSegment(
+      segment({ coupons: [rebateCoupon], charges, statusChanges: new Map([['O-3', fraudulent]]) }),
+      UNTIL,
+      true,
+    );
+
+    const change = '2025-02-01T00:00:00+08:00';
+    expect(storedUses(out)).toEqual([
+      ['C-1', '2025-01-03T00:00:00+08:00', change],
+      ['C-2', '2025-01-04T00:00:00+08:00', change],
+      ['C-3', '2025-01-05T00:00:00+08:00', change],
+      ['C-4', '2025-01-06T00:00:00+08:00', change],
+      ['C-5', '2025-01-07T00:00:00+08:00', change],
+      ['C-6', '2025-01-08T00:00:00+08:00', change],
+    ]);
+    expect(out.ledger.map((e) => [e.key, formatInstant(e.at)])).toEqual([
+      ['use:C-1:1', '2025-01-03T00:00:00+08:00'],
+      ['forfeit:C-1:1', change],
+      ['use:C-2:1', '2025-01-04T00:00:00+08:00'],
+      ['forfeit:C-2:1', change],
+      ['use:C-3:1', '2025-01-05T00:00:00+08:00'],
+      ['forfeit:C-3:1', change],
+      ['use:C-4:1', '2025-01-06T00:00:00+08:00'],
+      ['forfeit:C-4:1', change],
+      ['use:C-5:1', '2025-01-07T00:00:00+08:00'],
+      ['forfeit:C-5:1', change],
+      ['use:C-6:1', '2025-01-08T00:00:00+08:00'],
+      ['forfeit:C-6:1', change],
+    ]);
+    // On 2025-01-15 the coupon has lent 600.00 to ordinary uses; nothing is forfeited yet.
+    const by15th = out.ledger.filter((e) => e.at <= at('2025-01-15T00:00:00+08:00'));
+    expect(by15th.map((e) => e.kind)).toEqual(['use', 'use', 'use', 'use', 'use', 'use']);
+    expect(couponBalance('CP-1', [issueOf(rebateCoupon), ...out.ledger])?.toFixed(2)).toBe(
+      '2900.00',
+    );
+  });
+
+  // One charge of 100.00 and one status change; the forfeit's instant, worked by hand, is
+  // the change's when the charge came first, else the charge's: its value was consumed
+  // already forfeited.
+  it.each([
+    {
+      name: 'a change after the charge forfeits at the change',
+      chargeAt: '2025-01-03T00:00:00+08:00',
+      change: event('O-3', 'fraudulent', '2025-02-01T00:00:00+08:00'),
+      forfeitedAt: '2025-02-01T00:00:00+08:00',
+    },
+    {
+      name: 'a change before the charge forfeits at the charge',
+      chargeAt: '2025-01-05T00:00:00+08:00',
+      change: event('O-3', 'abnormal', '2025-01-04T00:00:00+08:00'),
+      forfeitedAt: '2025-01-05T00:00:00+08:00',
+    },
+    {
+      name: 'a change at the charge’s instant forfeits at that instant',
+      chargeAt: '2025-01-05T00:00:00+08:00',
+      change: event('O-3', 'refunded', '2025-01-05T00:00:00+08:00'),
+      forfeitedAt: '2025-01-05T00:00:00+08:00',
+    },
+  ])('$name, whichever fact arrived first', ({ chargeAt, change, forfeitedAt }) => {
+    const theCharge = charge('C-1', '100.00', chargeAt);
+    const expected = {
+      uses: [['C-1', chargeAt, forfeitedAt]],
+      forfeits: [['forfeit:C-1:1', forfeitedAt]],
+    };
+
+    // Both facts in one run, as a replay has them.
+    const together = processSegment(
+      segment({ coupons: [rebateCoupon], charges: [theCharge], events: [change] }),
+      UNTIL,
+      true,
+    );
+    expect({ uses: storedUses(together), forfeits: forfeitEntries(together) }).toEqual(expected);
+
+    // The status change first, applied by a run; the charge in a later run.
+    const changeRun = processSegment(segment({ events: [change] }), UNTIL, true);
+    const lateCharge = processSegment(
+      segment({
+        coupons: [rebateCoupon],
+        charges: [theCharge],
+        statusChanges: new Map([['O-3', change]]),
+      }),
+      UNTIL,
+      true,
+    );
+    expect({
+      uses: storedUses(changeRun, lateCharge),
+      forfeits: forfeitEntries(changeRun, lateCharge),
+    }).toEqual(expected);
+
+    // The charge first, its use stored by a run; the status change in a later run.
+    const chargeRun = processSegment(
+      segment({ coupons: [rebateCoupon], charges: [theCharge] }),
+      UNTIL,
+      true,
+    );
+    const lateChange = processSegment(
+      segment({ events: [change], usesByOrder: new Map([['O-3', chargeRun.newUses]]) }),
+      UNTIL,
+      true,
+    );
+    expect({
+      uses: storedUses(chargeRun, lateChange),
+      forfeits: forfeitEntries(chargeRun, lateChange),
+    }).toEqual(expected);
   });
 });
 

@@ -11,7 +11,6 @@ import {
   type Order,
   type OrderEvent,
   type Settlement,
-  type TerminalStatus,
 } from './model.js';
 import type { Dec } from './money.js';
 import { type Rulebook, versionInForce } from './rulebook/rulebook.js';
@@ -42,6 +41,8 @@ export interface ExistingUse {
   readonly merchantId: string;
   readonly orderId: string;
   readonly amountCny: Dec;
+  /** The instant of the charge that consumed the value. */
+  readonly at: Instant;
   readonly forfeited: boolean;
 }
 
@@ -60,8 +61,8 @@ export interface SegmentInput {
   readonly feeStatus: ReadonlyMap<string, 'charged' | 'reversed' | 'error'>;
   /** Already stored: the coupon uses of orders that events touch. */
   readonly usesByOrder: ReadonlyMap<string, readonly ExistingUse[]>;
-  /** Already applied statuses of orders that charges touch. */
-  readonly orderStatus: ReadonlyMap<string, TerminalStatus>;
+  /** Already applied status changes, with their instants, of orders that charges touch. */
+  readonly statusChanges: ReadonlyMap<string, OrderEvent>;
   /** The merchant of each order that events touch. */
   readonly merchantOfOrder: ReadonlyMap<string, string>;
 }
@@ -87,7 +88,6 @@ export type FeeRecord =
     };
 
 export interface CouponUseRecord extends ExistingUse {
-  readonly at: Instant;
   readonly forfeitedAt: Instant | null;
 }
 
@@ -193,7 +193,7 @@ export function processSegment(
     ]);
   }
   const feeStatus = new Map(input.feeStatus);
-  const orderStatus = new Map(input.orderStatus);
+  const statusChanges = new Map(input.statusChanges);
   const usesByOrder = new Map<string, ExistingUse[]>();
   for (const [orderId, uses] of input.usesByOrder) usesByOrder.set(orderId, [...uses]);
 
@@ -206,10 +206,10 @@ export function processSegment(
         priceOrder(input, item.order, feeStatus, out);
         break;
       case 'event':
-        applyStatus(input, item.event, feeStatus, orderStatus, usesByOrder, out);
+        applyStatus(input, item.event, feeStatus, statusChanges, usesByOrder, out);
         break;
       case 'charge':
-        applyCharge(input, item.charge, coupons, couponsOf, orderStatus, usesByOrder, out);
+        applyCharge(input, item.charge, coupons, couponsOf, statusChanges, usesByOrder, out);
         break;
       case 'settlement':
         settle(input, item.settlement, out);
@@ -342,26 +342,44 @@ function applyStatus(
   input: SegmentInput,
   event: OrderEvent,
   feeStatus: Map<string, 'charged' | 'reversed' | 'error'>,
-  orderStatus: Map<string, TerminalStatus>,
+  statusChanges: Map<string, OrderEvent>,
   usesByOrder: Map<string, ExistingUse[]>,
   out: SegmentOutput,
 ): void {
   out.appliedEvents.push(event.orderId);
-  orderStatus.set(event.orderId, event.status);
-  const rulebook = versionInForce(input.rulebooks, event.at);
-  const forfeits = rulebook?.document.coupons.forfeitStatuses.includes(event.status) ?? false;
+  statusChanges.set(event.orderId, event);
 
   reverseFee(input, event, input.merchantOfOrder.get(event.orderId) ?? '', feeStatus, out);
 
-  if (!forfeits) return;
-  for (const use of usesByOrder.get(event.orderId) ?? []) {
-    if (use.forfeited) continue;
-    forfeitUse(use, event.at, out);
-  }
-  usesByOrder.set(
-    event.orderId,
-    (usesByOrder.get(event.orderId) ?? []).map((use) => ({ ...use, forfeited: true })),
-  );
+  const uses = (usesByOrder.get(event.orderId) ?? []).map((use) => {
+    if (use.forfeited) return use;
+    const forfeitedAt = forfeitInstant(input.rulebooks, event, use.at);
+    if (forfeitedAt === null) return use;
+    forfeitUse(use, forfeitedAt, out);
+    return { ...use, forfeited: true };
+  });
+  usesByOrder.set(event.orderId, uses);
+}
+
+/**
+ * When a status change forfeits the coupon value a use consumed, or null when
+ * its status does not forfeit (SPEC §7, §8). Value consumed while the order
+ * was still `cleared` is an ordinary use until the change, and forfeited at
+ * the change's instant; value consumed after the change is forfeited as it is
+ * consumed, at the use's instant. The answer depends only on the two
+ * instants, never on which fact reached the store first, so that facts
+ * arriving in any order, with runs in between, end in the rows a replay
+ * writes. The rulebook in force at that instant says which statuses forfeit.
+ */
+function forfeitInstant(
+  rulebooks: readonly Rulebook[],
+  event: OrderEvent,
+  useAt: Instant,
+): Instant | null {
+  const at = Math.max(event.at, useAt);
+  const rulebook = versionInForce(rulebooks, at);
+  const forfeits = rulebook?.document.coupons.forfeitStatuses.includes(event.status) ?? false;
+  return forfeits ? at : null;
 }
 
 /** Marks a stored use forfeited and writes its ledger entry. */
@@ -406,7 +424,7 @@ function applyCharge(
   charge: Charge,
   coupons: Map<string, CouponBalance>,
   couponsOf: ReadonlyMap<string, readonly string[]>,
-  orderStatus: Map<string, TerminalStatus>,
+  statusChanges: ReadonlyMap<string, OrderEvent>,
   usesByOrder: Map<string, ExistingUse[]>,
   out: SegmentOutput,
 ): void {
@@ -422,10 +440,11 @@ function applyCharge(
     payableCny: allocation.payableCny,
   });
 
-  const rulebook = versionInForce(input.rulebooks, charge.at);
-  const status = orderStatus.get(charge.orderId);
-  const alreadyForfeit =
-    status !== undefined && (rulebook?.document.coupons.forfeitStatuses.includes(status) ?? false);
+  // A status change already applied may lie after this charge when the charge
+  // reached the store late: its uses are then forfeited at the change, not now.
+  const change = statusChanges.get(charge.orderId);
+  const forfeitedAt =
+    change === undefined ? null : forfeitInstant(input.rulebooks, change, charge.at);
 
   allocation.uses.forEach((use, index) => {
     const seq = index + 1;
@@ -442,9 +461,9 @@ function applyCharge(
       merchantId: charge.merchantId,
       orderId: charge.orderId,
       amountCny: use.amountCny,
-      forfeited: alreadyForfeit,
       at: charge.at,
-      forfeitedAt: alreadyForfeit ? charge.at : null,
+      forfeited: forfeitedAt !== null,
+      forfeitedAt,
     };
     out.newUses.push(record);
     out.ledger.push(
@@ -467,7 +486,7 @@ function applyCharge(
       at: charge.at,
       payload: { chargeId: charge.id, couponId: use.couponId, amountCny: use.amountCny.toFixed(2) },
     });
-    if (alreadyForfeit) recordForfeit(record, charge.at, out);
+    if (forfeitedAt !== null) recordForfeit(record, forfeitedAt, out);
     const list = usesByOrder.get(charge.orderId) ?? [];
     list.push(record);
     usesByOrder.set(charge.orderId, list);

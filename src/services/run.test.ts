@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OrderInput } from '../core/input.js';
-import { parseInstant } from '../core/time.js';
+import type { ChargeInput, OrderEventInput, OrderInput } from '../core/input.js';
+import { formatInstant, parseInstant } from '../core/time.js';
 import type { Db } from '../store/db.js';
+import { fromPg } from '../store/rows.js';
 import { STORES } from '../test-support/stores.js';
 import { ingest } from './ingest.js';
 import { lateOrders } from './late-orders.js';
-import { ensureRulebook, publishMonthlyRates } from './rulebooks.js';
+import { ensureRulebook, loadRulebooks, publishMonthlyRates } from './rulebooks.js';
 import { runQuarterAssessment, runUntil } from './run.js';
+import { workbench } from './workbench.js';
 
 function order(id: string, amountUsd: string, clearedAt: string): OrderInput {
   return {
@@ -26,6 +28,76 @@ async function addOrders(db: Db, orders: OrderInput[]): Promise<void> {
   );
 }
 
+async function addFacts(
+  db: Db,
+  facts: { orderEvents?: OrderEventInput[]; charges?: ChargeInput[] },
+): Promise<void> {
+  await db.transaction((tx) =>
+    ingest(tx, {
+      orderEvents: (facts.orderEvents ?? []).map((value, i) => ({ value, where: `e[${i}]` })),
+      charges: (facts.charges ?? []).map((value, i) => ({ value, where: `c[${i}]` })),
+    }),
+  );
+}
+
+function taxRefundCharge(id: string, orderId: string, at: string): ChargeInput {
+  return {
+    id,
+    orderId,
+    merchantId: 'M-1',
+    kind: 'tax-refund-service-fee',
+    amountCny: '100.00',
+    at,
+  };
+}
+
+/**
+ * Q2 2024 100,000 USD (LV1), Q3 800,000 (LV3): one coupon of 3,500.00 from 2024-10-02.
+ * O-3 has six charges of 100.00 from 2025-01-03 to 01-08 and turns fraudulent on 02-01;
+ * O-4 turns abnormal on 2025-01-04 and is charged 100.00 on 01-05.
+ */
+const FORFEIT_ORDERS = [
+  order('O-1', '100000.00', '2024-05-20T10:00:00+08:00'),
+  order('O-2', '800000.00', '2024-08-15T10:00:00+08:00'),
+  order('O-3', '10000.00', '2025-01-02T10:00:00+08:00'),
+  order('O-4', '10000.00', '2025-01-02T11:00:00+08:00'),
+];
+const O3_CHARGES = ['03', '04', '05', '06', '07', '08'].map((day, i) =>
+  taxRefundCharge(`C-${i + 1}`, 'O-3', `2025-01-${day}T00:00:00+08:00`),
+);
+const O3_FRAUDULENT: OrderEventInput = {
+  orderId: 'O-3',
+  status: 'fraudulent',
+  at: '2025-02-01T00:00:00+08:00',
+};
+const O4_CHARGE = taxRefundCharge('C-7', 'O-4', '2025-01-05T00:00:00+08:00');
+const O4_ABNORMAL: OrderEventInput = {
+  orderId: 'O-4',
+  status: 'abnormal',
+  at: '2025-01-04T00:00:00+08:00',
+};
+
+/** What a run writes about coupons and charges, without the seq that counts arrivals. */
+async function couponRecords(db: Db): Promise<string[]> {
+  const rows = await db.query(
+    `SELECT 'use' AS t, charge_id, seq::text, coupon_id, order_id, amount_cny::text, at::text,
+            forfeited_at::text AS forfeited_at FROM coupon_uses
+     UNION ALL SELECT 'ledger', key, kind, debit_account, credit_account, amount_cny::text, at::text,
+            coupon_id FROM ledger_entries
+     UNION ALL SELECT 'charge', charge_id, amount_cny::text, paid_by_coupons_cny::text,
+            payable_cny::text, NULL, NULL, NULL FROM charge_results
+     UNION ALL SELECT 'feed', key, type, payload::text, NULL, NULL, at::text, NULL FROM events`,
+  );
+  return rows.map((row) => JSON.stringify(row)).sort();
+}
+
+async function forfeitEntries(db: Db): Promise<[string, string][]> {
+  const rows = await db.query<{ key: string; at: string }>(
+    "SELECT key, at FROM ledger_entries WHERE kind = 'forfeit' ORDER BY key",
+  );
+  return rows.map((row) => [row.key, formatInstant(fromPg(row.at))]);
+}
+
 async function assessment(db: Db, quarter: string) {
   const rows = await db.query<{ amount_usd: string; level: string }>(
     "SELECT amount_usd::numeric(20, 2)::text AS amount_usd, level FROM assessments WHERE merchant_id = 'M-1' AND quarter = $1",
@@ -37,12 +109,17 @@ async function assessment(db: Db, quarter: string) {
 describe.each(STORES)('running the programme over time on $name', ({ open }) => {
   let db: Db;
 
-  beforeEach(async () => {
-    db = await open();
-    await ensureRulebook(db);
-    await db.transaction((tx) =>
+  async function openStore(): Promise<Db> {
+    const store = await open();
+    await ensureRulebook(store);
+    await store.transaction((tx) =>
       ingest(tx, { merchants: [{ value: { id: 'M-1', fxRating: 'A' }, where: 'merchants[0]' }] }),
     );
+    return store;
+  }
+
+  beforeEach(async () => {
+    db = await openStore();
   });
 
   afterEach(async () => {
@@ -159,5 +236,79 @@ describe.each(STORES)('running the programme over time on $name', ({ open }) => 
     );
     expect(after[0]?.status).toBe('reversed');
     expect(after[0]?.net_cny).toBe('600.00');
+  });
+
+  it('forfeits coupon value at the status change whatever order the facts arrive in', async () => {
+    const until = parseInstant('2025-02-10T00:00:00+08:00');
+    const replayed = await openStore();
+    const chargesFirst = await openStore();
+    try {
+      // All the facts before one run, as a replay has them.
+      await addOrders(replayed, FORFEIT_ORDERS);
+      await addFacts(replayed, {
+        orderEvents: [O3_FRAUDULENT, O4_ABNORMAL],
+        charges: [...O3_CHARGES, O4_CHARGE],
+      });
+      await runUntil(replayed, until);
+
+      // O-3's change and O-4's charge first, run; then the rest, run again.
+      await addOrders(db, FORFEIT_ORDERS);
+      await addFacts(db, { orderEvents: [O3_FRAUDULENT], charges: [O4_CHARGE] });
+      await runUntil(db, until);
+      await addFacts(db, { orderEvents: [O4_ABNORMAL], charges: O3_CHARGES });
+      await runUntil(db, until);
+
+      // The other way round, with a run to 2025-01-20 between.
+      await addOrders(chargesFirst, FORFEIT_ORDERS);
+      await addFacts(chargesFirst, { orderEvents: [O4_ABNORMAL], charges: O3_CHARGES });
+      await runUntil(chargesFirst, parseInstant('2025-01-20T00:00:00+08:00'));
+      await addFacts(chargesFirst, { orderEvents: [O3_FRAUDULENT], charges: [O4_CHARGE] });
+      await runUntil(chargesFirst, until);
+
+      // O-3's uses are forfeited when it turned fraudulent; O-4 was abnormal when charged.
+      const expected = [
+        ...O3_CHARGES.map((c): [string, string] => [
+          `forfeit:${c.id}:1`,
+          '2025-02-01T00:00:00+08:00',
+        ]),
+        ['forfeit:C-7:1', '2025-01-05T00:00:00+08:00'],
+      ];
+      expect(await forfeitEntries(replayed)).toEqual(expected);
+      expect(await forfeitEntries(db)).toEqual(expected);
+      expect(await forfeitEntries(chargesFirst)).toEqual(expected);
+      const records = await couponRecords(replayed);
+      expect(await couponRecords(db)).toEqual(records);
+      expect(await couponRecords(chargesFirst)).toEqual(records);
+    } finally {
+      await replayed.close();
+      await chargesFirst.close();
+    }
+  });
+
+  it('shows late charges of a later fraudulent order as ordinary uses until it turned', async () => {
+    await addOrders(db, FORFEIT_ORDERS);
+    await addFacts(db, { orderEvents: [O3_FRAUDULENT] });
+    await runUntil(db, parseInstant('2025-02-10T00:00:00+08:00'));
+    await addFacts(db, { charges: O3_CHARGES });
+    await runUntil(db, parseInstant('2025-02-10T00:00:00+08:00'));
+    const rulebooks = await loadRulebooks(db);
+    const usesAt = async (instant: string) => {
+      const view = await workbench(db, rulebooks, 'M-1', parseInstant(instant));
+      const [coupon] = view.coupons.items;
+      return {
+        remainingCny: coupon?.remainingCny,
+        uses: coupon?.uses.map((u) => [u.chargeId, u.at, u.forfeited, u.forfeitedAt]),
+      };
+    };
+
+    // 3,500.00 − 6 × 100.00 = 2,900.00 left; on 01-15 no use is forfeited yet.
+    expect(await usesAt('2025-01-15T00:00:00+08:00')).toEqual({
+      remainingCny: '2900.00',
+      uses: O3_CHARGES.map((c) => [c.id, c.at, false, null]),
+    });
+    expect(await usesAt('2025-02-10T00:00:00+08:00')).toEqual({
+      remainingCny: '2900.00',
+      uses: O3_CHARGES.map((c) => [c.id, c.at, true, '2025-02-01T00:00:00+08:00']),
+    });
   });
 });

@@ -673,7 +673,10 @@ async function runSegment(
   const merchants = await loadMerchants(tx, merchantIds);
   const assessments = await loadAssessments(tx, merchantIds);
   const monthIndex = await monthOrderIndexes(tx, rulebooks, orderRows);
-  const appliedEvents = await appliedEventsOf(tx, orderRows);
+  const appliedEvents = await appliedEventsOf(
+    tx,
+    orderRows.map((row) => row.id),
+  );
   const orders: PricedOrder[] = orderRows.map((row) => ({
     id: row.id,
     merchantId: row.merchant_id,
@@ -703,9 +706,10 @@ async function runSegment(
       merchant_id: string;
       order_id: string;
       amount_cny: string;
+      at: string;
       forfeited_at: string | null;
     }>(
-      'SELECT charge_id, seq, coupon_id, merchant_id, order_id, amount_cny, forfeited_at FROM coupon_uses WHERE order_id = ANY($1) ORDER BY charge_id, seq',
+      'SELECT charge_id, seq, coupon_id, merchant_id, order_id, amount_cny, at, forfeited_at FROM coupon_uses WHERE order_id = ANY($1) ORDER BY charge_id, seq',
       [batch],
     );
     for (const use of uses) {
@@ -717,20 +721,18 @@ async function runSegment(
         merchantId: use.merchant_id,
         orderId: use.order_id,
         amountCny: dec(use.amount_cny),
+        at: fromPg(use.at),
         forfeited: use.forfeited_at !== null,
       });
       usesByOrder.set(use.order_id, list);
     }
   }
-  const orderStatus = new Map<string, TerminalStatus>();
-  for (const batch of chunks(chargeRows.map((c) => c.order_id))) {
-    for (const row of await tx.query<{ order_id: string; status: TerminalStatus }>(
-      'SELECT order_id, status FROM order_events WHERE applied AND order_id = ANY($1)',
-      [batch],
-    )) {
-      orderStatus.set(row.order_id, row.status);
-    }
-  }
+  // With their instants: a charge that arrives after its order's status change
+  // may still be dated before it, and is then forfeited only at the change.
+  const statusChanges = await appliedEventsOf(
+    tx,
+    chargeRows.map((row) => row.order_id),
+  );
 
   const out = processSegment(
     {
@@ -763,7 +765,7 @@ async function runSegment(
       coupons,
       feeStatus,
       usesByOrder,
-      orderStatus,
+      statusChanges,
       merchantOfOrder: new Map(eventRows.map((row) => [row.order_id, row.merchant_id])),
     },
     bound,
@@ -773,13 +775,16 @@ async function runSegment(
   return out;
 }
 
-/** Status changes already applied to orders whose fee is priced only now (a retried error). */
+/**
+ * Status changes already applied to these orders: of orders whose fee is
+ * priced only now (a retried error), and of orders that new charges belong to.
+ */
 async function appliedEventsOf(
   tx: Queryable,
-  orders: readonly { id: string }[],
+  orderIds: readonly string[],
 ): Promise<Map<string, OrderEvent>> {
   const found = new Map<string, OrderEvent>();
-  for (const batch of chunks(orders.map((o) => o.id))) {
+  for (const batch of chunks([...new Set(orderIds)])) {
     const rows = await tx.query<{ order_id: string; status: TerminalStatus; at: string }>(
       'SELECT order_id, status, at FROM order_events WHERE applied AND order_id = ANY($1)',
       [batch],
