@@ -11,7 +11,7 @@ import {
 } from './model.js';
 import { dec, isPositiveDecimal } from './money.js';
 import { type FieldIssue, zodIssues } from './rulebook/rulebook.js';
-import { instantProblem, parseInstant } from './time.js';
+import { instantProblem, OUT_OF_RANGE_MESSAGE, parseInstant } from './time.js';
 
 /**
  * The schemas of the facts Ladder takes in, shared by the replay file, the
@@ -33,6 +33,8 @@ export const instantText = z.string().superRefine((text, ctx) => {
   const problem = instantProblem(text);
   if (problem === 'missing-offset') {
     ctx.addIssue({ code: 'custom', message: 'must carry an offset (Z or ±hh:mm)' });
+  } else if (problem === 'out-of-range') {
+    ctx.addIssue({ code: 'custom', message: OUT_OF_RANGE_MESSAGE });
   } else if (problem) {
     ctx.addIssue({
       code: 'custom',

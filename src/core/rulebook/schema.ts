@@ -1,7 +1,7 @@
 import '../zod-messages.js';
 import { z } from 'zod';
 import { isNonNegativeDecimal, isPositiveDecimal } from '../money.js';
-import { instantProblem, isQuarter } from '../time.js';
+import { instantProblem, isQuarter, OUT_OF_RANGE_MESSAGE } from '../time.js';
 
 /**
  * The rulebook format. Every setting of SPEC (thresholds, rates, dates, caps,
@@ -33,8 +33,16 @@ const fraction = z
 const instant = z
   .string()
   .regex(INSTANT_OR_DATE, 'must be an ISO 8601 instant with an offset, or a bare date')
-  .refine((text) => instantProblem(text) === null, {
-    message: 'must be an ISO 8601 instant with an offset, or a bare date (00:00 Asia/Shanghai)',
+  .superRefine((text, ctx) => {
+    const problem = instantProblem(text);
+    if (problem === null) return;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        problem === 'out-of-range'
+          ? OUT_OF_RANGE_MESSAGE
+          : 'must be an ISO 8601 instant with an offset, or a bare date (00:00 Asia/Shanghai)',
+    });
   });
 const quarter = z
   .string()
