@@ -24,6 +24,8 @@ import { renderTable } from './table.js';
 
 export function parseUntil(text: string): number {
   const problem = instantProblem(text);
+  // An instant outside the store's years is outside 2000–2100 too: refused below in those words.
+  if (problem === 'out-of-range') return refuseUntil(text);
   if (problem) {
     const why =
       problem === 'missing-offset'
@@ -35,12 +37,14 @@ export function parseUntil(text: string): number {
   }
   const at = parseInstant(text);
   const year = new Date(at).getUTCFullYear();
-  if (year < 2000 || year > 2100) {
-    throw new LadderError('INVALID_INPUT', '--until is outside 2000–2100', [
-      { path: '--until', message: 'must be between 2000 and 2100', value: text },
-    ]);
-  }
+  if (year < 2000 || year > 2100) return refuseUntil(text);
   return at;
+}
+
+function refuseUntil(text: string): never {
+  throw new LadderError('INVALID_INPUT', '--until is outside 2000–2100', [
+    { path: '--until', message: 'must be between 2000 and 2100', value: text },
+  ]);
 }
 
 export function positiveInteger(name: string, text: string): number {

@@ -459,3 +459,156 @@ describe('an id sent twice with the same facts is accepted once (SPEC §8)', () 
     expect(sameFacts(a, b)).toBe(expected);
   });
 });
+
+/** An edit that sets one field of a list's item. */
+function setField(list: string, index: number, field: string, value: string): Edit {
+  return (scenario) => {
+    row(scenario, list, index)[field] = value;
+  };
+}
+
+describe('checkScenario refuses what the store could not hold or SPEC does not allow', () => {
+  const YEARS = 'must lie in the years 0001 to 9999 in UTC';
+  const NUL = 'must not contain the NUL character (U+0000)';
+  const SERVICE = 'must be one of "3+N", "2+N"';
+  const CURRENCY = 'must be an ISO 4217 currency code of three capital letters, such as USD';
+  const cases: [string, Edit, string, string, string][] = [
+    [
+      'a clearance in year 0',
+      setField('orders', 0, 'clearedAt', '0000-03-15T10:00:00+08:00'),
+      'orders[0].clearedAt',
+      YEARS,
+      '0000-03-15T10:00:00+08:00',
+    ],
+    [
+      'a clearance one hour before year 1 in UTC',
+      setField('orders', 0, 'clearedAt', '0001-01-01T07:00:00+08:00'),
+      'orders[0].clearedAt',
+      YEARS,
+      '0001-01-01T07:00:00+08:00',
+    ],
+    [
+      'a bare date whose 00:00 in Shanghai is in year 0 in UTC',
+      setField('charges', 0, 'at', '0001-01-01'),
+      'charges[0].at',
+      YEARS,
+      '0001-01-01',
+    ],
+    [
+      'a flag from year 0 in UTC',
+      (s) => {
+        flag(s).from = '0001-01-01T07:00:00+08:00';
+      },
+      'merchants[0].riskFlags[0].from',
+      YEARS,
+      '0001-01-01T07:00:00+08:00',
+    ],
+    [
+      'an asOf in year 10000 in UTC',
+      (s) => {
+        s.asOf = '9999-12-31T23:59:59-08:00';
+      },
+      'asOf',
+      YEARS,
+      '9999-12-31T23:59:59-08:00',
+    ],
+    [
+      'a NUL in a merchant id',
+      setField('merchants', 0, 'id', 'M-\u0000X'),
+      'merchants[0].id',
+      NUL,
+      'M-\u0000X',
+    ],
+    [
+      'a NUL in an order type',
+      setField('orders', 0, 'type', 'TA3N\u0000'),
+      'orders[0].type',
+      NUL,
+      'TA3N\u0000',
+    ],
+    [
+      'a NUL in a settlement account',
+      setField('settlements', 0, 'account', '\u0000'),
+      'settlements[0].account',
+      NUL,
+      '\u0000',
+    ],
+    [
+      'a service in lower case',
+      setField('orders', 0, 'service', '3+n'),
+      'orders[0].service',
+      SERVICE,
+      '3+n',
+    ],
+    [
+      'a service SPEC §8 does not name',
+      setField('orders', 0, 'service', '4+N'),
+      'orders[0].service',
+      SERVICE,
+      '4+N',
+    ],
+    [
+      'a currency code in lower case',
+      setField('settlements', 0, 'currency', 'usd'),
+      'settlements[0].currency',
+      CURRENCY,
+      'usd',
+    ],
+    [
+      'a currency name',
+      setField('settlements', 0, 'currency', 'DOLLAR'),
+      'settlements[0].currency',
+      CURRENCY,
+      'DOLLAR',
+    ],
+  ];
+
+  it.each(cases)(
+    'refuses %s, naming the field and the value',
+    (_name, edit, path, message, value) => {
+      const scenario = specExample();
+      edit(scenario);
+      const checked = checkScenario(scenario);
+      expect(checked.ok ? [] : checked.issues).toEqual([{ path, message, value }]);
+    },
+  );
+
+  it.each<[string, Edit]>([
+    [
+      'a clearance at the first instant the store holds',
+      setField('orders', 0, 'clearedAt', '0001-01-01T00:00:00Z'),
+    ],
+    [
+      'an asOf at the last instant it holds',
+      (s) => {
+        s.asOf = '9999-12-31T23:59:59.999Z';
+      },
+    ],
+    [
+      'a flag over the whole range',
+      (s) => {
+        flag(s).from = '0001-01-01T00:00:00Z';
+        flag(s).to = '9999-12-31T23:59:59.999Z';
+      },
+    ],
+    ['a 2+N order', setField('orders', 0, 'service', '2+N')],
+    [
+      'a EUR settlement, which SPEC §9 gives the reason currency',
+      setField('settlements', 0, 'currency', 'EUR'),
+    ],
+    ['a GBP settlement', setField('settlements', 0, 'currency', 'GBP')],
+    [
+      'an account other than export, which SPEC §9 gives the reason account',
+      setField('settlements', 0, 'account', 'agency-export'),
+    ],
+    [
+      'an FX rating other than A, B or C, which SPEC leaves open',
+      setField('merchants', 0, 'fxRating', 'D'),
+    ],
+  ])('accepts %s', (_name, edit) => {
+    const scenario = specExample();
+    edit(scenario);
+    const checked = checkScenario(scenario);
+    expect(checked.ok ? [] : checked.issues).toEqual([]);
+  });
+});

@@ -11,7 +11,8 @@ import {
 } from './model.js';
 import { dec, isPositiveDecimal } from './money.js';
 import { type FieldIssue, zodIssues } from './rulebook/rulebook.js';
-import { instantProblem, parseInstant } from './time.js';
+import { boundedText, plainText } from './text.js';
+import { instantProblem, OUT_OF_RANGE_MESSAGE, parseInstant } from './time.js';
 
 /**
  * The schemas of the facts Ladder takes in, shared by the replay file, the
@@ -19,7 +20,8 @@ import { instantProblem, parseInstant } from './time.js';
  * same words. Input stays strings here; `toOrder` and friends parse it.
  */
 
-const id = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+/** An id of a merchant, order, charge or settlement. */
+export const idText = boundedText(128);
 // Bounded so that every product the rules form stays exact within the decimal precision.
 const positiveDecimal = z
   .string()
@@ -33,6 +35,8 @@ export const instantText = z.string().superRefine((text, ctx) => {
   const problem = instantProblem(text);
   if (problem === 'missing-offset') {
     ctx.addIssue({ code: 'custom', message: 'must carry an offset (Z or ±hh:mm)' });
+  } else if (problem === 'out-of-range') {
+    ctx.addIssue({ code: 'custom', message: OUT_OF_RANGE_MESSAGE });
   } else if (problem) {
     ctx.addIssue({
       code: 'custom',
@@ -41,6 +45,24 @@ export const instantText = z.string().superRefine((text, ctx) => {
   }
 });
 
+/** The services of SPEC §8: an order counts for one of these programmes and no other. */
+export const SERVICES = ['3+N', '2+N'] as const;
+const service = z.enum(SERVICES);
+
+/**
+ * An ISO 4217 code: three capital letters. Only the form is checked: a
+ * currency that earns no subsidy (EUR, GBP) is a settlement with the reason
+ * `currency` (SPEC §9), not bad input.
+ */
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+const currencyCode = z.string().regex(CURRENCY_CODE, {
+  message: 'must be an ISO 4217 currency code of three capital letters, such as USD',
+});
+
+// The FX rating is left open: SPEC §9 asks only whether it is A, and the
+// rulebook lists the ratings that qualify (`fxSubsidy.ratings`).
+const rating = boundedText(8);
+
 export const riskFlagInput = z.strictObject({
   from: instantText,
   to: instantText.nullable(),
@@ -48,36 +70,36 @@ export const riskFlagInput = z.strictObject({
 
 export const fxRatingChangeInput = z.strictObject({
   at: instantText,
-  rating: z.string().min(1).max(8),
+  rating,
 });
 
 export const merchantInput = z.strictObject({
-  id,
-  fxRating: z.string().min(1).max(8),
+  id: idText,
+  fxRating: rating,
   fxRatingChanges: z.array(fxRatingChangeInput).optional(),
   riskFlags: z.array(riskFlagInput).optional(),
 });
 
 export const orderInput = z.strictObject({
-  id,
-  merchantId: id,
-  service: z.string().min(1).max(16),
-  type: z.string().min(1).max(16),
+  id: idText,
+  merchantId: idText,
+  service,
+  type: boundedText(16),
   amountUsd: positiveDecimal,
   clearedAt: instantText,
   usdCny: positiveDecimal.optional(),
 });
 
 export const orderEventInput = z.strictObject({
-  orderId: id,
+  orderId: idText,
   at: instantText,
   status: z.enum(TERMINAL_STATUSES),
 });
 
 export const chargeInput = z.strictObject({
-  id,
-  orderId: id,
-  merchantId: id,
+  id: idText,
+  orderId: idText,
+  merchantId: idText,
   kind: z.literal(TAX_REFUND_SERVICE_FEE, {
     message: `must be "${TAX_REFUND_SERVICE_FEE}": coupons pay nothing else`,
   }),
@@ -86,12 +108,12 @@ export const chargeInput = z.strictObject({
 });
 
 export const settlementInput = z.strictObject({
-  id,
-  merchantId: id,
-  currency: z.string().min(1).max(8),
+  id: idText,
+  merchantId: idText,
+  currency: currencyCode,
   amount: positiveDecimal,
   baseRate: positiveDecimal,
-  account: z.string().min(1).max(32),
+  account: boundedText(32),
   at: instantText,
 });
 
@@ -102,7 +124,7 @@ export type ChargeInput = z.infer<typeof chargeInput>;
 export type SettlementInput = z.infer<typeof settlementInput>;
 
 export const scenarioInput = z.strictObject({
-  description: z.string().optional(),
+  description: plainText().optional(),
   rulebook: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
   asOf: instantText,
   merchants: z.array(merchantInput),

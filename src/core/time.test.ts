@@ -5,9 +5,11 @@ import {
   assessmentInstant,
   compareQuarters,
   dateOf,
+  FIRST_STORABLE_INSTANT,
   formatInstant,
   formatInstantTemporal,
   instantProblem,
+  LAST_STORABLE_INSTANT,
   monthOf,
   nextQuarter,
   parseInstant,
@@ -115,8 +117,32 @@ describe('instants in data carry an offset (SPEC §3)', () => {
     ['2024-08-15T10:00:00+0800', 'malformed'],
     ['15/08/2024', 'malformed'],
     ['', 'malformed'],
+    ['0001-01-01T00:00:00Z', null],
+    ['0001-01-01T08:00:00+08:00', null],
+    ['9999-12-31T23:59:59.999Z', null],
+    ['9999-12-31', null],
+    ['0000-03-15T10:00:00+08:00', 'out-of-range'],
+    ['0001-01-01T00:00:00+08:00', 'out-of-range'],
+    ['0000-12-31T23:59:59.999Z', 'out-of-range'],
+    ['9999-12-31T23:59:59-08:00', 'out-of-range'],
+    ['0001-01-01', 'out-of-range'],
   ])('instantProblem(%j) is %s', (text, expected) => {
     expect(instantProblem(text)).toBe(expected);
+  });
+
+  it('refuses to parse an instant outside the years 0001 to 9999 in UTC', () => {
+    expect(() => parseInstant('0001-01-01T00:00:00+08:00')).toThrow(/0001 to 9999/);
+    expect(parseInstant('0001-01-01T00:00:00Z')).toBe(FIRST_STORABLE_INSTANT);
+    expect(parseInstant('9999-12-31T23:59:59.999Z')).toBe(LAST_STORABLE_INSTANT);
+  });
+
+  it('writes the calendar of the first and last instants with four-digit years and more', () => {
+    // 0001-01-01T00:00Z is 08:05:43 in Shanghai, whose offset then was local mean time.
+    expect(dateOf(FIRST_STORABLE_INSTANT)).toBe('0001-01-01');
+    expect(quarterOf(FIRST_STORABLE_INSTANT)).toBe('0001-Q1');
+    // 9999-12-31T23:59:59.999Z is 10000-01-01T07:59:59.999+08:00.
+    expect(quarterOf(LAST_STORABLE_INSTANT)).toBe('10000-Q1');
+    expect(quarterStart('10000-Q1')).toBe(at('9999-12-31T16:00:00Z'));
   });
 
   it('refuses a bare date where only instants are allowed', () => {

@@ -16,22 +16,54 @@ const INSTANT_WITH_OFFSET =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::[0-5]\d(?:\.\d{1,3})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const QUARTER = /^(\d{4})-Q([1-4])$/;
+// The last instants the store holds fall in Shanghai's year 10000 (9999-12-31T23:59:59.999Z is
+// 10000-01-01T07:59 there): the code reckons with that quarter, input names none beyond 9999.
+const ANY_QUARTER = /^(\d{4,5})-Q([1-4])$/;
 
-export type InstantProblem = 'missing-offset' | 'malformed';
+/** A year as ISO 8601 writes it, with four digits: `0001`. */
+const year4 = (year: number): string => String(year).padStart(4, '0');
 
-/** Why `text` is not an instant, or null when it is one (SPEC §3). */
+export type InstantProblem = 'missing-offset' | 'malformed' | 'out-of-range';
+
+/**
+ * The instants the store can hold, both included: PostgreSQL's `timestamptz`
+ * reads years 0001 to 9999 written as ISO 8601 in UTC, which is how every
+ * instant goes to it (`toPg`), so an instant whose UTC year lies outside
+ * them is refused as input rather than left for the store to fail on.
+ */
+export const FIRST_STORABLE_INSTANT: Instant = Date.parse('0001-01-01T00:00:00.000Z');
+export const LAST_STORABLE_INSTANT: Instant = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** What every refusal of an instant outside the store's years says. */
+export const OUT_OF_RANGE_MESSAGE = 'must lie in the years 0001 to 9999 in UTC';
+
+export function isStorableInstant(at: Instant): boolean {
+  return at >= FIRST_STORABLE_INSTANT && at <= LAST_STORABLE_INSTANT;
+}
+
+/**
+ * Why `text` is not an instant, or null when it is one (SPEC §3). A local
+ * year of 0000 to 9999 can still name an instant of year 0 or 10000 in UTC
+ * (`0001-01-01T00:00:00+08:00`, `9999-12-31T23:59:59-08:00`, or the bare
+ * date `0001-01-01`, 00:00 in Shanghai): that is `out-of-range`.
+ */
 export function instantProblem(text: string, allowBareDate = true): InstantProblem | null {
-  if (allowBareDate && BARE_DATE.test(text)) return validDate(text) ? null : 'malformed';
-  if (INSTANT_WITH_OFFSET.test(text)) {
+  let at: Instant;
+  if (allowBareDate && BARE_DATE.test(text)) {
+    if (!validDate(text)) return 'malformed';
+    at = startOfShanghaiDay(text);
+  } else if (INSTANT_WITH_OFFSET.test(text)) {
     try {
-      Temporal.Instant.from(text.replace(/z$/, 'Z'));
-      return null;
+      at = Temporal.Instant.from(text.replace(/z$/, 'Z')).epochMilliseconds;
     } catch {
       return 'malformed';
     }
+  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(text)) {
+    return 'missing-offset';
+  } else {
+    return 'malformed';
   }
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(text)) return 'missing-offset';
-  return 'malformed';
+  return isStorableInstant(at) ? null : 'out-of-range';
 }
 
 function validDate(text: string): boolean {
@@ -45,17 +77,28 @@ function validDate(text: string): boolean {
 
 /**
  * Parses an ISO 8601 instant with an offset (`Z`, `z` or ±hh:mm), or a bare
- * date, which means 00:00 Asia/Shanghai of that day. Throws on anything else;
- * callers validate first with `instantProblem` to report the field.
+ * date, which means 00:00 Asia/Shanghai of that day. Throws on anything else,
+ * an instant outside the store's years included; callers validate first with
+ * `instantProblem` to report the field.
  */
 export function parseInstant(text: string): Instant {
-  if (BARE_DATE.test(text)) return startOfShanghaiDay(text);
-  if (!INSTANT_WITH_OFFSET.test(text)) throw new Error(`not an instant with an offset: ${text}`);
-  return Temporal.Instant.from(text.replace(/z$/, 'Z')).epochMilliseconds;
+  let at: Instant;
+  if (BARE_DATE.test(text)) {
+    at = startOfShanghaiDay(text);
+  } else if (INSTANT_WITH_OFFSET.test(text)) {
+    at = Temporal.Instant.from(text.replace(/z$/, 'Z')).epochMilliseconds;
+  } else {
+    throw new Error(`not an instant with an offset: ${text}`);
+  }
+
+  if (!isStorableInstant(at)) throw new Error(`not an instant of years 0001 to 9999 UTC: ${text}`);
+  return at;
 }
 
 export function startOfShanghaiDay(date: string, hour = 0): Instant {
-  return Temporal.PlainDateTime.from(`${date}T${String(hour).padStart(2, '0')}:00:00`)
+  // Year 10000 (see ANY_QUARTER) is written as ISO 8601 writes a year of five digits or more.
+  const day = /^\d{5}-/.test(date) ? `+0${date}` : date;
+  return Temporal.PlainDateTime.from(`${day}T${String(hour).padStart(2, '0')}:00:00`)
     .toZonedDateTime(PROGRAMME_TIME_ZONE)
     .toInstant().epochMilliseconds;
 }
@@ -101,19 +144,19 @@ function shanghaiFields(at: Instant): LocalFields {
 /** The Shanghai quarter an instant falls in: 2024-06-30T23:30+08:00 is 2024-Q2. */
 export function quarterOf(at: Instant): Quarter {
   const { year, month } = shanghaiFields(at);
-  return `${year}-Q${Math.ceil(month / 3)}`;
+  return `${year4(year)}-Q${Math.ceil(month / 3)}`;
 }
 
 /** `2024-08`: the Shanghai calendar month of an instant. */
 export function monthOf(at: Instant): string {
   const { year, month } = shanghaiFields(at);
-  return `${year}-${String(month).padStart(2, '0')}`;
+  return `${year4(year)}-${String(month).padStart(2, '0')}`;
 }
 
 /** `2024-08-15`: the Shanghai calendar date of an instant. */
 export function dateOf(at: Instant): string {
   const { year, month, day } = shanghaiFields(at);
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return `${year4(year)}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 export function isQuarter(text: string): boolean {
@@ -121,19 +164,19 @@ export function isQuarter(text: string): boolean {
 }
 
 function splitQuarter(quarter: Quarter): { year: number; q: number } {
-  const match = QUARTER.exec(quarter);
+  const match = ANY_QUARTER.exec(quarter);
   if (!match) throw new Error(`not a quarter: ${quarter}`);
   return { year: Number(match[1]), q: Number(match[2]) };
 }
 
 export function nextQuarter(quarter: Quarter): Quarter {
   const { year, q } = splitQuarter(quarter);
-  return q === 4 ? `${year + 1}-Q1` : `${year}-Q${q + 1}`;
+  return q === 4 ? `${year4(year + 1)}-Q1` : `${year4(year)}-Q${q + 1}`;
 }
 
 export function previousQuarter(quarter: Quarter): Quarter {
   const { year, q } = splitQuarter(quarter);
-  return q === 1 ? `${year - 1}-Q4` : `${year}-Q${q - 1}`;
+  return q === 1 ? `${year4(year - 1)}-Q4` : `${year4(year)}-Q${q - 1}`;
 }
 
 export function compareQuarters(a: Quarter, b: Quarter): number {
@@ -146,7 +189,7 @@ export function compareQuarters(a: Quarter, b: Quarter): number {
 function quarterFirstDate(quarter: Quarter, day = 1): string {
   const { year, q } = splitQuarter(quarter);
   const month = (q - 1) * 3 + 1;
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return `${year4(year)}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** 00:00 Shanghai on the first day of the quarter. */

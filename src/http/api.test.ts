@@ -606,3 +606,112 @@ describe.each(STORES)('the HTTP API on $name', ({ open }) => {
     });
   });
 });
+
+/**
+ * Input the store could not hold is refused at the edge, naming the field and
+ * the value: an instant outside the years 0001 to 9999 in UTC, a NUL
+ * character, a service other than SPEC §8's two, a currency that is no ISO
+ * 4217 code. The edges themselves are accepted.
+ */
+describe.each(STORES)('the HTTP API at the edges of its input on $name', ({ open }) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await openTestApp(await open());
+    await loadFixture(t);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await t.db.close();
+  });
+
+  const YEARS = 'must lie in the years 0001 to 9999 in UTC';
+  const NUL = 'must not contain the NUL character (U+0000)';
+  const order = FIXTURE.orders[0];
+  const settlement = FIXTURE.settlements[0];
+
+  it.each([
+    ['/v1/orders', { ...order, clearedAt: '0000-03-15T10:00:00+08:00' }, 'clearedAt', YEARS],
+    ['/v1/orders', { ...order, clearedAt: '0001-01-01T00:00:00+08:00' }, 'clearedAt', YEARS],
+    ['/v1/orders', { ...order, clearedAt: '9999-12-31T23:59:59-08:00' }, 'clearedAt', YEARS],
+    ['/v1/orders', { ...order, clearedAt: '0001-01-01' }, 'clearedAt', YEARS],
+    [
+      '/v1/merchants/M-A/risk-flags',
+      { from: '0001-01-01T07:00:00+08:00', to: null },
+      'from',
+      YEARS,
+    ],
+    ['/v1/merchants', { id: 'M-\u0000X', fxRating: 'A' }, 'id', NUL],
+    ['/v1/merchants', { id: 'M-C', fxRating: 'A\u0000' }, 'fxRating', NUL],
+    ['/v1/orders', { ...order, type: 'TA\u00003N' }, 'type', NUL],
+    ['/v1/orders', { ...order, service: '3+n' }, 'service', 'must be one of "3+N", "2+N"'],
+    ['/v1/orders', { ...order, service: '4+N' }, 'service', 'must be one of "3+N", "2+N"'],
+    [
+      '/v1/settlements',
+      { ...settlement, currency: 'usd' },
+      'currency',
+      'must be an ISO 4217 currency code of three capital letters, such as USD',
+    ],
+    ['/v1/settlements', { ...settlement, account: 'export\u0000' }, 'account', NUL],
+  ])('POST %s refuses %j naming %s', async (url, body, path, message) => {
+    const res = await t.call('operator', 'POST', url, body);
+
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+    expect(res.json().errors).toEqual([
+      { path, message, value: (body as Record<string, unknown>)[path] },
+    ]);
+  });
+
+  it('refuses an as-of instant of year 0 in UTC in the query, naming it', async () => {
+    const at = encodeURIComponent('0001-01-01T00:00:00+08:00');
+    const res = await t.call('operator', 'GET', `/v1/merchants/M-A/workbench?at=${at}`);
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([
+      { path: 'query.at', message: YEARS, value: '0001-01-01T00:00:00+08:00' },
+    ]);
+  });
+
+  it('refuses a NUL in an id of the path, naming it', async () => {
+    const res = await t.call('operator', 'GET', '/v1/merchants/M-%00A/workbench');
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: 'params.id', message: NUL, value: 'M-\u0000A' }]);
+  });
+
+  it('takes the first and last instants the store holds, 2+N and a EUR settlement', async () => {
+    const merchant = await t.call('operator', 'POST', '/v1/merchants', {
+      id: 'M-EDGE',
+      fxRating: 'A',
+      riskFlags: [{ from: '0001-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' }],
+    });
+    const orders = await t.call('operator', 'POST', '/v1/orders/batch', {
+      orders: [
+        { ...order, id: 'O-EDGE-1', merchantId: 'M-EDGE', clearedAt: '0001-01-01T00:00:00Z' },
+        {
+          ...order,
+          id: 'O-EDGE-2',
+          merchantId: 'M-EDGE',
+          service: '2+N',
+          clearedAt: '9999-12-31T23:59:59.999Z',
+        },
+      ],
+    });
+    const eur = await t.call('operator', 'POST', '/v1/settlements', {
+      ...settlement,
+      id: 'S-EDGE',
+      merchantId: 'M-EDGE',
+      currency: 'EUR',
+    });
+
+    expect([merchant.statusCode, orders.statusCode, eur.statusCode]).toEqual([200, 200, 200]);
+    expect(orders.json()).toEqual({ inserted: { orders: 2 }, unchanged: { orders: 0 } });
+    for (const at of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z']) {
+      const url = `/v1/merchants/M-EDGE/workbench?at=${encodeURIComponent(at)}`;
+      const workbench = await t.call('operator', 'GET', url);
+      expect(workbench.statusCode, workbench.body).toBe(200);
+    }
+  });
+});

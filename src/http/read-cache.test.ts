@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderInput } from '../core/input.js';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { publishRulebook } from '../services/rulebooks.js';
 import type { Db } from '../store/db.js';
@@ -20,7 +21,7 @@ import { ReadCache } from './read-cache.js';
 const AT = encodeURIComponent('2024-09-25T12:00:00+08:00');
 const WORKBENCH = `/v1/merchants/M-A/workbench?at=${AT}`;
 
-const order = (id: string, amountUsd: string) => ({
+const order = (id: string, amountUsd: string): OrderInput => ({
   id,
   merchantId: 'M-A',
   service: '3+N',

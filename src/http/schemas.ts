@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instantText } from '../core/input.js';
+import { idText, instantText } from '../core/input.js';
 import { endOfShanghaiDay, type Instant, isQuarter, parseInstant } from '../core/time.js';
 
 /** Schemas of the query strings and path parameters that several routes share. */
@@ -32,7 +32,7 @@ export const dateText = z
     message: 'is not a calendar date',
   });
 
-export const idParam = z.strictObject({ id: z.string().min(1).max(128) });
+export const idParam = z.strictObject({ id: idText });
 
 export const instantQuery = instantText.describe(
   'as of this ISO 8601 instant with an offset, or as of a date: the end of that day, Asia/Shanghai',

@@ -70,6 +70,7 @@ describe('reading CSV records with their lines', () => {
     ['text after a closing quote', 'id,amount\nO-1,"2"0\n', 2, /Closing Quote/],
     ['a quote that never closes', 'id,amount\nO-1,"2\n3\n', 2, /never closes/],
     ['a NUL character', 'id,amount\nO-1,1.00\nO-2,\0\n', 3, /NUL/],
+    ['a NUL character in a quoted cell’s second line', 'id,amount\nO-1,"a\n\0b"\n', 3, /NUL/],
   ])('refuses %s, naming the line', async (_, text, line, message) => {
     const err = await refusal(text);
 

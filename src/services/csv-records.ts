@@ -156,6 +156,10 @@ export async function* readCsvRecords(
     }
     const crlf = to > start && text.charCodeAt(to - 1) === 13;
     const end = crlf ? to - 1 : to;
+    // Looked for on every line, the lines inside a quoted cell too.
+    if (hasNul && text.slice(start, end).includes('\0')) {
+      throw new CsvShapeError(lineNo, `line ${lineNo} holds a NUL character, which no cell may`);
+    }
     if (open) {
       goOn(open, text.slice(start, to));
       return;
@@ -168,9 +172,6 @@ export async function* readCsvRecords(
       );
     }
     const line = text.slice(start, end);
-    if (hasNul && line.includes('\0')) {
-      throw new CsvShapeError(lineNo, `line ${lineNo} holds a NUL character, which no cell may`);
-    }
     const quote = line.indexOf('"');
     if (quote >= 0) {
       const quotes = quotesIn(line);

@@ -320,6 +320,7 @@ describe.each(STORES)('the bulk import of big files on $name', ({ open }) => {
   const DIGITS = 'must have at most 20 digits before the point and 10 after';
   const INSTANT = 'must be an ISO 8601 instant such as 2024-08-15T10:00:00+08:00';
   const OFFSET = 'must carry an offset (Z or ±hh:mm)';
+  const YEARS = 'must lie in the years 0001 to 9999 in UTC';
   it.each([
     ['amountUsd', '-5.00', DECIMAL],
     ['amountUsd', '0.00', DECIMAL],
@@ -336,8 +337,14 @@ describe.each(STORES)('the bulk import of big files on $name', ({ open }) => {
     ['clearedAt', '', INSTANT],
     ['id', '', 'must not be empty'],
     ['merchantId', 'M'.repeat(129), 'must be at most 128 characters'],
-    ['service', '', 'must not be empty'],
+    ['service', '', 'must be one of "3+N", "2+N"'],
     ['type', 'T'.repeat(17), 'must be at most 16 characters'],
+    ['service', '3+n', 'must be one of "3+N", "2+N"'],
+    ['service', '4+N', 'must be one of "3+N", "2+N"'],
+    ['clearedAt', '0000-03-15T10:00:00+08:00', YEARS],
+    ['clearedAt', '0001-01-01T00:00:00+08:00', YEARS],
+    ['clearedAt', '9999-12-31T23:59:59-08:00', YEARS],
+    ['clearedAt', '0001-01-01', YEARS],
   ])('refuses %s %j with the schema’s words', async (field, value, message) => {
     const cell = /[",]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
     write('orders.csv', ordersFile(3, { 2: orderLine(2, { [field]: cell }) }));
@@ -356,6 +363,8 @@ describe.each(STORES)('the bulk import of big files on $name', ({ open }) => {
       '2024-08-14T14:00:00.000Z',
     ],
     ['a year before 1900', '1899-12-31T23:00:00Z', '1899-12-31T23:00:00.000Z'],
+    ['the first instant the store holds', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z'],
+    ['the last instant the store holds', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
   ])('takes %s as the instant it names', async (_, clearedAt, utc) => {
     write('orders.csv', ordersFile(1, { 1: orderLine(1, { clearedAt }) }));
 
@@ -438,6 +447,37 @@ describe.each(STORES)('the bulk import of big files on $name', ({ open }) => {
     ]);
     expect(await db.query('SELECT id, amount, base_rate FROM settlements')).toEqual([
       { id: 'S-1', amount: '50000.00', base_rate: '7.2120' },
+    ]);
+  });
+
+  it('refuses a currency that is no ISO 4217 code and takes EUR and 2+N orders', async () => {
+    const CURRENCY = 'must be an ISO 4217 currency code of three capital letters, such as USD';
+    write('orders.csv', ordersFile(2, { 2: orderLine(2, { service: '2+N' }) }));
+    write(
+      'settlements.csv',
+      [
+        'id,merchantId,currency,amount,baseRate,account,at',
+        'S-1,M-1,EUR,50000.00,7.2120,export,2024-08-01T10:00:00+08:00',
+        'S-2,M-1,usd,50000.00,7.2120,export,2024-08-01T10:00:00+08:00',
+        'S-3,M-1,"US,D",50000.00,7.2120,export,2024-08-01T10:00:00+08:00',
+        'S-4,M-1,GBP,50000.00,7.2120,agency-export,2024-08-01T10:00:00+08:00',
+        '',
+      ].join('\r\n'),
+    );
+
+    const result = await importDirectory(db, dir, { skipBad: true });
+
+    expect(result.rejected).toEqual([
+      { path: 'settlements.csv:3 currency', message: CURRENCY, value: 'usd' },
+      { path: 'settlements.csv:4 currency', message: CURRENCY, value: 'US,D' },
+    ]);
+    expect(await db.query('SELECT id, currency FROM settlements ORDER BY id')).toEqual([
+      { id: 'S-1', currency: 'EUR' },
+      { id: 'S-4', currency: 'GBP' },
+    ]);
+    expect(await db.query('SELECT id, service FROM orders ORDER BY id')).toEqual([
+      { id: 'O-0001', service: '3+N' },
+      { id: 'O-0002', service: '2+N' },
     ]);
   });
 

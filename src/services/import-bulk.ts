@@ -1,13 +1,21 @@
 import { statSync } from 'node:fs';
 import type { z } from 'zod';
 import { LadderError } from '../core/errors.js';
-import { chargeInput, orderInput, settlementInput } from '../core/input.js';
+import { chargeInput, orderInput, SERVICES, settlementInput } from '../core/input.js';
 import { TAX_REFUND_SERVICE_FEE } from '../core/model.js';
 import type { FieldIssue } from '../core/rulebook/rulebook.js';
 import type { Queryable } from '../store/db.js';
 import { type CsvRecord, CsvShapeError, cellsOf, readCsvRecords } from './csv-records.js';
 import { putBack, setAside } from './import-aside.js';
-import { type CellCheck, decimalAt, instantAt, literal, textOf } from './import-cells.js';
+import {
+  type CellCheck,
+  currencyAt,
+  decimalAt,
+  instantAt,
+  literal,
+  oneOf,
+  textOf,
+} from './import-cells.js';
 import {
   COUNT_VERDICTS_SQL,
   count,
@@ -99,7 +107,7 @@ export const BULK_KINDS: readonly BulkKind[] = [
     columns: [
       column('id', 'id', 'text', idCell),
       column('merchantId', 'merchant_id', 'text', idCell),
-      column('service', 'service', 'text', textOf(16)),
+      column('service', 'service', 'text', oneOf(SERVICES)),
       column('type', 'type', 'text', textOf(16)),
       column('amountUsd', 'amount_usd', 'numeric', decimalAt),
       column('clearedAt', 'cleared_at', 'timestamptz', instantAt),
@@ -130,7 +138,7 @@ export const BULK_KINDS: readonly BulkKind[] = [
     columns: [
       column('id', 'id', 'text', idCell),
       column('merchantId', 'merchant_id', 'text', idCell),
-      column('currency', 'currency', 'text', textOf(8)),
+      column('currency', 'currency', 'text', currencyAt),
       column('amount', 'amount', 'numeric', decimalAt),
       column('baseRate', 'base_rate', 'numeric', decimalAt),
       column('account', 'account', 'text', textOf(32)),

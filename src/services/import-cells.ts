@@ -10,7 +10,11 @@
  */
 export type CellCheck = (text: string, start: number, end: number) => boolean;
 
-/** The schema's `z.string().min(1).max(max)`: lengths as JavaScript counts them. */
+/**
+ * The schema's `boundedText(max)`: lengths as JavaScript counts them. The
+ * schema's refusal of NUL needs no check here: the reader refuses a file
+ * holding one before any cell is looked at (`csv-records.ts`).
+ */
 export const textOf =
   (max: number): CellCheck =>
   (_, start, end) =>
@@ -21,6 +25,22 @@ export const literal =
   (value: string): CellCheck =>
   (text, start, end) =>
     end - start === value.length && text.startsWith(value, start);
+
+/** `z.enum(values)`. */
+export const oneOf =
+  (values: readonly string[]): CellCheck =>
+  (text, start, end) =>
+    values.some((value) => end - start === value.length && text.startsWith(value, start));
+
+/** The schema's `currencyCode`: three capital letters A to Z. */
+export const currencyAt: CellCheck = (text, start, end) => {
+  if (end - start !== 3) return false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 65 || code > 90) return false;
+  }
+  return true;
+};
 
 // Sticky: each match starts at `lastIndex`, and says where it ended.
 const DECIMAL = /(?:0|[1-9]\d{0,19})(?:\.\d{1,10})?/y;

@@ -1,6 +1,7 @@
 import { type FieldIssue, zodIssues } from '../core/rulebook/rulebook.js';
 import { parseInstant } from '../core/time.js';
 import { CsvChunk, csvRecord } from '../store/copy.js';
+import { toPg } from '../store/rows.js';
 import { type CsvRecord, cellsOf } from './csv-records.js';
 import type { BulkColumn, BulkKind, BulkOptions } from './import-bulk.js';
 import { instantAt } from './import-cells.js';
@@ -45,13 +46,6 @@ function toInput(
     out[c.name] = cell;
   });
   return out;
-}
-
-/** An instant the schema accepted as PostgreSQL reads it, or null outside years 1–9999. */
-function instantForStore(text: string): string | null {
-  const at = new Date(parseInstant(text));
-  const year = at.getUTCFullYear();
-  return year >= 1 && year <= 9999 ? at.toISOString() : null;
 }
 
 /**
@@ -141,12 +135,8 @@ class RowChecks {
       if (c.type !== 'timestamptz' || cell === undefined || instantAt(cell, 0, cell.length)) {
         continue;
       }
-      const stored = instantForStore(cell);
-      if (stored === null) {
-        const message = 'must lie in the years 0001 to 9999 in UTC';
-        return this.#refuse(line, [{ path: c.name, message, value: cell }]);
-      }
-      out[i + 1] = stored;
+      // The schema has refused the instants outside the years the store reads.
+      out[i + 1] = toPg(parseInstant(cell));
     }
     if (this.keepAt >= 0) out.push(cells[this.keepAt] ?? null);
     return csvRecord(out);

@@ -188,6 +188,56 @@ describe.each(STORES)('importing CSV files on $name', ({ open }) => {
     ]);
   });
 
+  const YEARS = 'must lie in the years 0001 to 9999 in UTC';
+  const NUL = 'must not contain the NUL character (U+0000)';
+  it.each([
+    ['risk-flags.csv', 'merchantId,from,to', 'M-1,0001-01-01T07:00:00+08:00,', 'from', YEARS],
+    [
+      'risk-flags.csv',
+      'merchantId,from,to',
+      'M-1,2024-09-01,9999-12-31T23:59:59-08:00',
+      'to',
+      YEARS,
+    ],
+    [
+      'order-events.csv',
+      'orderId,at,status',
+      'O-1,0000-03-15T10:00:00+08:00,cancelled',
+      'at',
+      YEARS,
+    ],
+    ['fx-rating-changes.csv', 'merchantId,at,rating', 'M-2,0001-01-01,C', 'at', YEARS],
+    ['fx-rating-changes.csv', 'merchantId,at,rating', 'M\u0000-2,2024-10-01,C', 'merchantId', NUL],
+    ['merchants.csv', 'id,fxRating\nM-1,A\nM-2,B', 'M-\u0000X,A', 'id', NUL],
+  ])(
+    'refuses a row of %s the store could not hold, naming file, line and field',
+    async (file, header, line, field, message) => {
+      // The row is the file's last line; merchants.csv keeps M-1 and M-2 before it.
+      const lines = [...header.split('\n'), line];
+      writeFileSync(join(dir, file), `${lines.join('\n')}\n`);
+      const value = line.split(',')[(lines[0] ?? '').split(',').indexOf(field)];
+
+      const failure = await importDirectory(db, dir).catch((err: unknown) => err);
+
+      expect(failure).toBeInstanceOf(LadderError);
+      expect((failure as LadderError).issues).toEqual([
+        { path: `${file}:${lines.length} ${field}`, message, value },
+      ]);
+      expect(await count(db, 'merchants')).toBe(0);
+    },
+  );
+
+  it('takes a risk flag over the first to the last instant the store holds', async () => {
+    writeFileSync(
+      join(dir, 'risk-flags.csv'),
+      'merchantId,from,to\nM-1,0001-01-01T00:00:00Z,9999-12-31T23:59:59.999Z\n',
+    );
+
+    const result = await importDirectory(db, dir);
+
+    expect(result.files.find((f) => f.file === 'risk-flags.csv')?.inserted).toBe(1);
+  });
+
   it.each([
     ['an empty file', ''],
     ['a header of other columns', 'foo,bar\n'],

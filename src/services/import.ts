@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { commonCode, LadderError } from '../core/errors.js';
-import { fxRatingChangeInput, instantText, merchantInput, orderEventInput } from '../core/input.js';
+import {
+  fxRatingChangeInput,
+  idText,
+  instantText,
+  merchantInput,
+  orderEventInput,
+} from '../core/input.js';
 import { isPositiveDecimal } from '../core/money.js';
 import { type FieldIssue, zodIssues } from '../core/rulebook/rulebook.js';
 import type { Db, Queryable } from '../store/db.js';
@@ -29,7 +35,7 @@ interface FileKind {
 }
 
 const riskFlagRow = z.strictObject({
-  merchantId: z.string().min(1),
+  merchantId: idText,
   from: instantText,
   to: instantText.nullable(),
 });
@@ -64,7 +70,7 @@ export const FILE_KINDS: readonly (FileKind | BulkKind)[] = [
     file: 'fx-rating-changes.csv',
     columns: ['merchantId', 'at', 'rating'],
     optional: [],
-    schema: fxRatingChangeInput.extend({ merchantId: z.string().min(1) }),
+    schema: fxRatingChangeInput.extend({ merchantId: idText }),
     batchKey: 'fxRatingChanges',
   },
   {

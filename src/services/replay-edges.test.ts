@@ -7,9 +7,10 @@ import { replayScenario } from './replay.js';
 /** The SPEC §12 example, varied at the edges a breaker found. */
 const CASES = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'cases');
 interface Scenario {
-  orders: { clearedAt: string; amountUsd: string }[];
+  asOf: string;
+  orders: { clearedAt: string; amountUsd: string; service: string }[];
   orderEvents: unknown[];
-  settlements: { at: string }[];
+  settlements: { at: string; currency: string }[];
   merchants: {
     riskFlags: { from: string; to: string | null }[];
     fxRatingChanges: { at: string; rating: string }[];
@@ -106,7 +107,59 @@ describe.runIf(require_cases())('replaying edge cases of the SPEC example', () =
       issues: [expect.objectContaining({ path })],
     });
   });
+
+  // PostgreSQL's timestamptz reads the years 0001 to 9999 in UTC; a local
+  // year inside them can name an instant outside (year 0 or 10000 in UTC).
+  it.each([
+    ['a clearance in year 0', 'orders[0].clearedAt', '0000-03-15T10:00:00+08:00'],
+    [
+      'a clearance at 00:00 on 1 January 1 in +08:00',
+      'orders[0].clearedAt',
+      '0001-01-01T00:00:00+08:00',
+    ],
+    [
+      'a flag from 07:00 on 1 January 1 in +08:00',
+      'merchants[0].riskFlags[0].from',
+      '0001-01-01T07:00:00+08:00',
+    ],
+    ['an asOf of year 10000 in UTC', 'asOf', '9999-12-31T23:59:59-08:00'],
+  ])('refuses %s as bad input, not a crash of the store', async (_, path, value) => {
+    const scenario = example() as unknown as Record<string, unknown>;
+    setAt(scenario, path, value);
+    await expect(replay(scenario)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path, message: 'must lie in the years 0001 to 9999 in UTC', value }],
+    });
+  });
+
+  it('replays the first and the last instants the store holds, a 2+N order and a EUR settlement', async () => {
+    const scenario = example();
+    scenario.asOf = '9999-12-31T23:59:59.999Z';
+    one(scenario.orders, 0).clearedAt = '0001-01-01T00:00:00Z';
+    one(scenario.orders, 1).service = '2+N';
+    one(scenario.settlements).currency = 'EUR';
+
+    const report = await replay(scenario);
+
+    // SPEC §9: a currency other than USD earns no subsidy; LV3 fails first, on `level`.
+    expect(report.settlements).toEqual([
+      expect.objectContaining({ settlementId: 'S-1', subsidyCny: '0.00', reason: 'level' }),
+    ]);
+    // The shipped rulebook has no 2+N programme: NO_FEE_RULE (SPEC §12).
+    expect(report.fees.find((f) => f.orderId === 'O-2')).toMatchObject({
+      status: 'error',
+      error: { code: 'NO_FEE_RULE' },
+    });
+  });
 });
+
+/** Sets the value at a path such as `merchants[0].riskFlags[0].from`. */
+function setAt(root: Record<string, unknown>, path: string, value: string): void {
+  const keys = path.split(/[.[\]]+/).filter((key) => key !== '');
+  let node: Record<string, unknown> = root;
+  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[keys[keys.length - 1] as string] = value;
+}
 
 function require_cases(): boolean {
   try {

@@ -18,6 +18,7 @@ import {
 import type { FeeRuleDocument } from '../core/rulebook/schema.js';
 import {
   compareQuarters,
+  FIRST_STORABLE_INSTANT,
   formatInstant,
   type Instant,
   parseInstant,
@@ -274,9 +275,11 @@ export async function workbench(
   at: Instant,
 ) {
   const quarter = quarterOf(at);
+  // Shanghai's quarter 0001-Q1 starts before the first instant the store reads.
+  const from = Math.max(quarterStart(quarter), FIRST_STORABLE_INSTANT);
   const rows = await db.query<WorkbenchRow>(WORKBENCH_SQL, [
     merchantId,
-    toPg(quarterStart(quarter)),
+    toPg(from),
     toPg(at),
     RECENT + 1,
   ]);

@@ -1,7 +1,8 @@
 import '../zod-messages.js';
 import { z } from 'zod';
 import { isNonNegativeDecimal, isPositiveDecimal } from '../money.js';
-import { instantProblem, isQuarter } from '../time.js';
+import { boundedText, plainText } from '../text.js';
+import { instantProblem, isQuarter, OUT_OF_RANGE_MESSAGE } from '../time.js';
 
 /**
  * The rulebook format. Every setting of SPEC (thresholds, rates, dates, caps,
@@ -33,8 +34,16 @@ const fraction = z
 const instant = z
   .string()
   .regex(INSTANT_OR_DATE, 'must be an ISO 8601 instant with an offset, or a bare date')
-  .refine((text) => instantProblem(text) === null, {
-    message: 'must be an ISO 8601 instant with an offset, or a bare date (00:00 Asia/Shanghai)',
+  .superRefine((text, ctx) => {
+    const problem = instantProblem(text);
+    if (problem === null) return;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        problem === 'out-of-range'
+          ? OUT_OF_RANGE_MESSAGE
+          : 'must be an ISO 8601 instant with an offset, or a bare date (00:00 Asia/Shanghai)',
+    });
   });
 const quarter = z
   .string()
@@ -42,7 +51,7 @@ const quarter = z
   .refine(isQuarter, { message: 'must be a quarter such as 2024-Q2' });
 const levelName = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'must be a short level name');
 const status = z.enum(['cancelled', 'refunded', 'fraudulent', 'abnormal']);
-const service = z.string().min(1).max(16);
+const service = boundedText(16);
 
 export const levelThreshold = z.strictObject({
   level: levelName,
@@ -117,7 +126,7 @@ export const feeRule = z.discriminatedUnion('type', [levelDiscountRule, monthlyO
 export const rulebookSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 letters, digits, . _ -'),
   version: z.number().int().min(1),
-  title: z.string().max(200).optional(),
+  title: plainText().max(200).optional(),
   effectiveFrom: instant.describe('the version is in force from this instant on'),
   programmes: z.record(service, programme).describe('one programme per service: 3+N, 2+N'),
   fees: z.strictObject({
@@ -138,9 +147,9 @@ export const rulebookSchema = z.strictObject({
   fxSubsidy: z.strictObject({
     service: service.describe('whose level decides the subsidy'),
     pipsByLevel: z.record(levelName, z.number().int().min(0)),
-    ratings: z.array(z.string().min(1)),
-    currencies: z.array(z.string().min(1)),
-    accounts: z.array(z.string().min(1)).describe('D15'),
+    ratings: z.array(plainText().min(1)),
+    currencies: z.array(plainText().min(1)),
+    accounts: z.array(plainText().min(1)).describe('D15'),
     from: instant.describe('D14: inclusive'),
     until: instant.describe('exclusive'),
   }),

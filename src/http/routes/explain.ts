@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { idText } from '../../core/input.js';
 import {
   type AmountExplanation,
   explainFee,
@@ -53,7 +54,7 @@ const response = { 200: explanationSchema };
 const lang = z.strictObject({ lang: langQuery });
 const byQuarter = z.strictObject({ lang: langQuery, service: serviceText.optional() });
 const merchantQuarter = z.strictObject({
-  merchantId: z.string().min(1).max(128),
+  merchantId: idText,
   quarter: quarterText,
 });
 
@@ -67,7 +68,7 @@ export const explainRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Explain a basic service fee',
-        params: z.strictObject({ orderId: z.string().min(1).max(128) }),
+        params: z.strictObject({ orderId: idText }),
         querystring: lang,
         response,
       },
@@ -83,7 +84,7 @@ export const explainRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Explain an FX settlement subsidy',
-        params: z.strictObject({ settlementId: z.string().min(1).max(128) }),
+        params: z.strictObject({ settlementId: idText }),
         querystring: lang,
         response,
       },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { idText } from '../../core/input.js';
 import {
   createSubscription,
   disableSubscription,
@@ -28,7 +29,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
           'Subscribe a URL to the event feed; the signing secret is shown only in this answer',
         body: z.strictObject({
           url: z.url({ protocol: /^https?$/ }).max(2_000),
-          merchantId: z.string().min(1).max(128).optional().describe("only this merchant's events"),
+          merchantId: idText.optional().describe("only this merchant's events"),
           from: z
             .enum(['now', 'beginning'])
             .default('now')
