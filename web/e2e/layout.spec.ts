@@ -1,7 +1,10 @@
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { signIn, state } from './helpers';
 
-/** What must fit the screen it is shown on: every column of a console table on a laptop. */
+/**
+ * What must fit the screen it is shown on: every column of a console table
+ * on a laptop, and a sign-out button that says what it does on a phone.
+ */
 
 /** How far `inner` reaches past the right edge of `outer`, in CSS pixels (0: it does not). */
 async function overhang(outer: Locator, inner: Locator): Promise<number> {
@@ -38,4 +41,26 @@ test.describe('layout', () => {
       expect(await overhang(table, heading)).toBe(0);
     });
   }
+});
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('the sign-out button is named and labelled in both languages', async ({ page }) => {
+    await signIn(page, state.operatorToken);
+    // Its words are on screen, not only its accessible name: the icon alone read as "refresh".
+    const zh = page.getByRole('button', { name: '退出登录', exact: true });
+    await expect(zh).toBeVisible();
+    await expect(zh.getByText('退出登录', { exact: true })).toBeVisible();
+    expect(await overhang(page.locator('.shell-header'), zh)).toBe(0);
+
+    await switchToEnglish(page);
+    const en = page.getByRole('button', { name: 'Sign out', exact: true });
+    await expect(en).toBeVisible();
+    await expect(en.getByText('Sign out', { exact: true })).toBeVisible();
+    expect(await overhang(page.locator('.shell-header'), en)).toBe(0);
+
+    await en.click();
+    await expect(page).toHaveURL(/\/sign-in$/);
+  });
 });
