@@ -68,6 +68,9 @@ test.describe('what if', () => {
 
     await expect(page.getByTestId('sim-done')).toBeVisible({ timeout: 30_000 });
     const id = new URL(page.url()).searchParams.get('id') ?? '';
+    // The form keeps what was typed once the run is done, and the result is that draft's.
+    await expect(lv3).toHaveValue('400000');
+    await expect(page.getByTestId('sim-view')).toContainText('"500000" → "400000"');
     const simulation = await api<Simulation>(token, `/v1/simulations/${id}`);
     const result = simulation.result;
     if (result === undefined) throw new Error(`simulation ${id} has no result`);
@@ -117,5 +120,21 @@ test.describe('what if', () => {
         .getByRole('row', { name: `${QUARTER} … ${QUARTER}` })
         .first(),
     ).toContainText('"500000" → "400000"');
+
+    // Opened again on this simulation, by a reload or the back button, the form shows its
+    // draft and quarters, not the published version beside a result it did not compute.
+    const drafted = async () => {
+      await expect(page.getByTestId('sim-done')).toBeVisible();
+      await expect(lv3).toHaveValue('400000');
+      await expect(page.getByLabel('草稿生效时刻')).toHaveValue(first.effectiveFrom);
+      await expect(page.getByLabel('从季度').locator('..').locator('..')).toContainText(QUARTER);
+    };
+    await page.reload();
+    await drafted();
+    await page.getByRole('menuitem', { name: '项目成本' }).click();
+    await expect(page).toHaveURL(/\/console\/cost$/);
+    await page.goBack();
+    await expect(page).toHaveURL(new RegExp(`\\?id=${id}$`));
+    await drafted();
   });
 });

@@ -6,7 +6,6 @@ import {
   DashboardOutlined,
   ExperimentOutlined,
   FileTextOutlined,
-  LogoutOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Space, Tag } from 'antd';
@@ -14,6 +13,7 @@ import { lazy, type ReactNode, Suspense } from 'react';
 import type { Session } from './api/client';
 import { LanguageSwitch } from './components/LanguageSwitch';
 import { Loading } from './components/Loading';
+import { SignOutIcon } from './components/SignOutIcon';
 import { type MessageKey, useI18n } from './i18n/i18n';
 import { MerchantPage } from './pages/MerchantPage';
 import { NotFound, OperatorOnly } from './pages/NotFound';
@@ -138,8 +138,9 @@ export function Shell({
               : t('role.merchant', { id: session.merchantId ?? '' })}
           </Tag>
           <LanguageSwitch />
-          <Button icon={<LogoutOutlined />} onClick={onSignOut} aria-label={t('action.signOut')}>
-            <span className="hide-on-phone">{t('action.signOut')}</span>
+          {/* Named in words at every width: an icon alone was taken for "refresh". */}
+          <Button icon={<SignOutIcon />} onClick={onSignOut}>
+            {t('action.signOut')}
           </Button>
         </Space>
       </Layout.Header>

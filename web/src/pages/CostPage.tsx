@@ -139,7 +139,9 @@ export function CostPage() {
               rowKey="quarter"
               dataSource={data.quarters}
               pagination={false}
-              scroll={{ x: 'max-content' }}
+              // As wide as the card: the headings wrap before the table scrolls. At
+              // 'max-content' they never wrap, and at 1280px the last column was cut.
+              scroll={{ x: true }}
               locale={{ emptyText: <Nothing text={t('cost.empty')} /> }}
               columns={[
                 { title: t('col.quarter'), dataIndex: 'quarter' },

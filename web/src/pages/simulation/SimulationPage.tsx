@@ -9,6 +9,7 @@ import { useI18n } from '../../i18n/i18n';
 import { navigate, useLocation } from '../../router';
 import { useApi } from '../../use-api';
 import { DraftForm, type DraftState, latestVersion, loadPublished } from './DraftForm';
+import { draftText } from './draft';
 import { PreviousSimulations } from './PreviousSimulations';
 import { SimulationView } from './SimulationView';
 
@@ -52,6 +53,12 @@ function useSimulation(id: string | null, onSettled: () => void) {
   return { simulation, error };
 }
 
+/** A simulation's own draft and quarters, to show beside its result or to edit again. */
+function draftOf(simulation: Simulation): DraftState {
+  const { draft, from, to } = simulation.request;
+  return { text: draftText(draft), from, to };
+}
+
 /** The quarters the calendar has assessed (or will), for the from/to choices. */
 function quartersOf(entries: readonly CalendarEntry[]): string[] {
   return [...new Set(entries.map((e) => e.quarter))].sort();
@@ -75,19 +82,30 @@ export function SimulationPage() {
   const latest = latestVersion(versions.data?.items ?? []);
   const quarters = quartersOf(calendar.data?.items ?? []);
 
-  // The draft starts as the latest published version, over the quarters assessed so far.
+  // The draft is seeded only while it is empty, so a run or a poll never overwrites what the
+  // operator typed. Opened on a simulation (a reload, a link, the back button), the seed is
+  // that simulation's draft, so the form shows the rules the result below was computed from;
+  // otherwise it is the latest published version, over the quarters assessed so far.
+  const opening = id !== null && error === null;
   useEffect(() => {
-    if (latest === null || draft.text !== '') return;
+    if (draft.text !== '' || !opening || simulation === null) return;
+    setDraft((d) => (d.text === '' ? draftOf(simulation) : d));
+  }, [opening, simulation, draft.text]);
+  useEffect(() => {
+    if (latest === null || draft.text !== '' || opening) return;
     loadPublished(latest)
       .then((text) => setDraft((d) => (d.text === '' ? { ...d, text } : d)))
       .catch(setLoadError);
-  }, [latest, draft.text]);
+  }, [latest, draft.text, opening]);
   useEffect(() => {
     const entries = calendar.data?.items ?? [];
     if (draft.from !== null || entries.length === 0) return;
     const assessed = quartersOf(entries.filter((e) => e.status === 'done'));
     const range = assessed.length > 0 ? assessed : quartersOf(entries);
-    setDraft((d) => ({ ...d, from: range[0] ?? null, to: range[range.length - 1] ?? null }));
+    // Checked again in the update: a simulation's own quarters may have been set meanwhile.
+    setDraft((d) =>
+      d.from !== null ? d : { ...d, from: range[0] ?? null, to: range[range.length - 1] ?? null },
+    );
   }, [calendar.data, draft.from]);
 
   const open = (next: string) => navigate(`${PAGE}?id=${encodeURIComponent(next)}`);
@@ -115,16 +133,7 @@ export function SimulationPage() {
       {id !== null && error !== null && <ErrorNotice error={error} />}
       {id !== null && simulation === null && error === null && <Loading rows={4} />}
       {simulation !== null && (
-        <SimulationView
-          simulation={simulation}
-          onEditDraft={(s) =>
-            setDraft({
-              text: JSON.stringify(s.request.draft, null, 2),
-              from: s.request.from,
-              to: s.request.to,
-            })
-          }
-        />
+        <SimulationView simulation={simulation} onEditDraft={(s) => setDraft(draftOf(s))} />
       )}
       <PreviousSimulations list={history} current={id} onOpen={open} />
     </div>
