@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { createToken, revokeToken } from '../services/tokens.js';
 import { openTestApp, type TestApp, type Who } from '../test-support/http.js';
-import { COUPON_A, FIXTURE, loadFixture } from '../test-support/http-fixture.js';
+import { COUPON_A, FIXTURE, fixtureApp, loadFixture } from '../test-support/http-fixture.js';
 import { STORES } from '../test-support/stores.js';
 
 /**
@@ -415,23 +415,13 @@ describe.each(STORES)('access to every route on $name', ({ open }) => {
 });
 
 describe.each(STORES)('tokens through the API on $name', ({ open }) => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await openTestApp(await open());
-    await loadFixture(t);
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await t.db.close();
-  });
+  const app = fixtureApp(open);
 
   const as = (token: string, url: string) =>
-    t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    app().app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
   it('makes a merchant token that reads its merchant, shows it once and lists it without it', async () => {
-    const res = await t.call('operator', 'POST', '/v1/tokens', {
+    const res = await app().call('operator', 'POST', '/v1/tokens', {
       kind: 'merchant',
       merchantId: 'M-B',
       label: 'shop front',
@@ -446,13 +436,13 @@ describe.each(STORES)('tokens through the API on $name', ({ open }) => {
       merchantId: 'M-B',
       tokenId: made.id,
     });
-    const listed = (await t.call('operator', 'GET', '/v1/tokens')).body;
+    const listed = (await app().call('operator', 'GET', '/v1/tokens')).body;
     expect(listed).toContain(made.id);
     expect(listed).not.toContain(made.token);
   });
 
   it('refuses a token for a merchant the store does not have, naming the field', async () => {
-    const res = await t.call('operator', 'POST', '/v1/tokens', {
+    const res = await app().call('operator', 'POST', '/v1/tokens', {
       kind: 'merchant',
       merchantId: 'M-NOPE',
     });
@@ -463,13 +453,13 @@ describe.each(STORES)('tokens through the API on $name', ({ open }) => {
   });
 
   it('revokes a token so that the very next request with it is refused', async () => {
-    const made = (await t.call('operator', 'POST', '/v1/tokens', { kind: 'operator' })).json();
+    const made = (await app().call('operator', 'POST', '/v1/tokens', { kind: 'operator' })).json();
     expect((await as(made.token, '/v1/merchants')).statusCode).toBe(200);
 
-    const revoked = await t.call('operator', 'DELETE', `/v1/tokens/${made.id}`);
+    const revoked = await app().call('operator', 'DELETE', `/v1/tokens/${made.id}`);
     expect(revoked.statusCode).toBe(204);
     expect((await as(made.token, '/v1/merchants')).statusCode).toBe(401);
-    const again = await t.call('operator', 'DELETE', `/v1/tokens/${made.id}`);
+    const again = await app().call('operator', 'DELETE', `/v1/tokens/${made.id}`);
     expect(again.statusCode).toBe(404);
   });
 });

@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_RULEBOOKS } from '../core/rulebook/shipped.js';
 import { openTestApp, type TestApp } from '../test-support/http.js';
-import { COUPON_A, FIXTURE, loadFixture } from '../test-support/http-fixture.js';
+import { COUPON_A, FIXTURE, fixtureApp, loadFixture } from '../test-support/http-fixture.js';
 import { STORES } from '../test-support/stores.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
@@ -614,17 +614,7 @@ describe.each(STORES)('the HTTP API on $name', ({ open }) => {
  * 4217 code. The edges themselves are accepted.
  */
 describe.each(STORES)('the HTTP API at the edges of its input on $name', ({ open }) => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await openTestApp(await open());
-    await loadFixture(t);
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await t.db.close();
-  });
+  const app = fixtureApp(open);
 
   const YEARS = 'must lie in the years 0001 to 9999 in UTC';
   const NUL = 'must not contain the NUL character (U+0000)';
@@ -655,7 +645,7 @@ describe.each(STORES)('the HTTP API at the edges of its input on $name', ({ open
     ],
     ['/v1/settlements', { ...settlement, account: 'export\u0000' }, 'account', NUL],
   ])('POST %s refuses %j naming %s', async (url, body, path, message) => {
-    const res = await t.call('operator', 'POST', url, body);
+    const res = await app().call('operator', 'POST', url, body);
 
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toBe(PROBLEM);
@@ -666,7 +656,7 @@ describe.each(STORES)('the HTTP API at the edges of its input on $name', ({ open
 
   it('refuses an as-of instant of year 0 in UTC in the query, naming it', async () => {
     const at = encodeURIComponent('0001-01-01T00:00:00+08:00');
-    const res = await t.call('operator', 'GET', `/v1/merchants/M-A/workbench?at=${at}`);
+    const res = await app().call('operator', 'GET', `/v1/merchants/M-A/workbench?at=${at}`);
 
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual([
@@ -675,19 +665,19 @@ describe.each(STORES)('the HTTP API at the edges of its input on $name', ({ open
   });
 
   it('refuses a NUL in an id of the path, naming it', async () => {
-    const res = await t.call('operator', 'GET', '/v1/merchants/M-%00A/workbench');
+    const res = await app().call('operator', 'GET', '/v1/merchants/M-%00A/workbench');
 
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual([{ path: 'params.id', message: NUL, value: 'M-\u0000A' }]);
   });
 
   it('takes the first and last instants the store holds, 2+N and a EUR settlement', async () => {
-    const merchant = await t.call('operator', 'POST', '/v1/merchants', {
+    const merchant = await app().call('operator', 'POST', '/v1/merchants', {
       id: 'M-EDGE',
       fxRating: 'A',
       riskFlags: [{ from: '0001-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' }],
     });
-    const orders = await t.call('operator', 'POST', '/v1/orders/batch', {
+    const orders = await app().call('operator', 'POST', '/v1/orders/batch', {
       orders: [
         { ...order, id: 'O-EDGE-1', merchantId: 'M-EDGE', clearedAt: '0001-01-01T00:00:00Z' },
         {
@@ -699,7 +689,7 @@ describe.each(STORES)('the HTTP API at the edges of its input on $name', ({ open
         },
       ],
     });
-    const eur = await t.call('operator', 'POST', '/v1/settlements', {
+    const eur = await app().call('operator', 'POST', '/v1/settlements', {
       ...settlement,
       id: 'S-EDGE',
       merchantId: 'M-EDGE',
@@ -710,7 +700,7 @@ describe.each(STORES)('the HTTP API at the edges of its input on $name', ({ open
     expect(orders.json()).toEqual({ inserted: { orders: 2 }, unchanged: { orders: 0 } });
     for (const at of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z']) {
       const url = `/v1/merchants/M-EDGE/workbench?at=${encodeURIComponent(at)}`;
-      const workbench = await t.call('operator', 'GET', url);
+      const workbench = await app().call('operator', 'GET', url);
       expect(workbench.statusCode, workbench.body).toBe(200);
     }
   });

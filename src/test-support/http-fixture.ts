@@ -1,4 +1,6 @@
-import type { TestApp } from './http.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Db } from '../store/db.js';
+import { openTestApp, type TestApp } from './http.js';
 
 /**
  * A small programme loaded through the API, for the HTTP suites: M-A jumps
@@ -105,4 +107,24 @@ export async function loadFixture(t: TestApp, more?: () => Promise<void>): Promi
   await more?.();
   const run = await t.call('operator', 'POST', '/v1/assessments/run', { until: FIXTURE.until });
   if (run.statusCode !== 200) throw new Error(`run: ${run.statusCode} ${run.body}`);
+}
+
+/**
+ * A suite's app on a store of its own with the fixture loaded, opened before
+ * its tests and closed after them: `const app = fixtureApp(open)`, then `app()`.
+ */
+export function fixtureApp(open: () => Promise<Db>): () => TestApp {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await openTestApp(await open());
+    await loadFixture(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await t?.db.close();
+  });
+  return () => {
+    if (!t) throw new Error('the fixture app is opened in beforeAll');
+    return t;
+  };
 }
