@@ -25,7 +25,7 @@ function refusal(action: keyof typeof MOVES): LadderError {
     'COUPON_NOT_TRANSFERABLE',
     `a coupon cannot ${MOVES[action]}: ` +
       'coupons only pay the tax-refund service fee of the merchant they were issued to, ' +
-      'automatically when that fee is charged (SPEC §7)',
+      'automatically when that fee is charged',
   );
 }
 
