@@ -66,13 +66,17 @@ export function instantProblem(text: string, allowBareDate = true): InstantProbl
   return isStorableInstant(at) ? null : 'out-of-range';
 }
 
+const validDates = new Set<string>();
 function validDate(text: string): boolean {
+  if (validDates.has(text)) return true;
   try {
     Temporal.PlainDate.from(text, { overflow: 'reject' });
-    return true;
   } catch {
     return false;
   }
+  if (validDates.size >= 10_000) validDates.clear();
+  validDates.add(text);
+  return true;
 }
 
 /**
@@ -96,16 +100,35 @@ export function parseInstant(text: string): Instant {
 }
 
 export function startOfShanghaiDay(date: string, hour = 0): Instant {
-  // Year 10000 (see ANY_QUARTER) is written as ISO 8601 writes a year of five digits or more.
-  const day = /^\d{5}-/.test(date) ? `+0${date}` : date;
-  return Temporal.PlainDateTime.from(`${day}T${String(hour).padStart(2, '0')}:00:00`)
-    .toZonedDateTime(PROGRAMME_TIME_ZONE)
-    .toInstant().epochMilliseconds;
+  return remembered(`${date} ${hour}`, () => {
+    // Year 10000 (see ANY_QUARTER) is written as ISO 8601 writes a year of five digits or more.
+    const day = /^\d{5}-/.test(date) ? `+0${date}` : date;
+    return Temporal.PlainDateTime.from(`${day}T${String(hour).padStart(2, '0')}:00:00`)
+      .toZonedDateTime(PROGRAMME_TIME_ZONE)
+      .toInstant().epochMilliseconds;
+  });
 }
 
 /** The last millisecond of a day in Asia/Shanghai: "as of 2025-02-15" includes the 15th. */
 export function endOfShanghaiDay(date: string): Instant {
-  return startOfShanghaiDay(Temporal.PlainDate.from(date).add({ days: 1 }).toString()) - 1;
+  return remembered(`${date} end`, () => {
+    return startOfShanghaiDay(Temporal.PlainDate.from(date).add({ days: 1 }).toString()) - 1;
+  });
+}
+
+/**
+ * Calendar days to instants, remembered: a server reads the same few days
+ * (`at=2025-03-15`) on every request, and each costs the time-zone rules
+ * several microseconds. Forgets everything past a bound; the answers never change.
+ */
+const dayInstants = new Map<string, Instant>();
+function remembered(key: string, compute: () => Instant): Instant {
+  const known = dayInstants.get(key);
+  if (known !== undefined) return known;
+  const at = compute();
+  if (dayInstants.size >= 10_000) dayInstants.clear();
+  dayInstants.set(key, at);
+  return at;
 }
 
 interface LocalFields {
