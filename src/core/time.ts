@@ -109,6 +109,14 @@ export function startOfShanghaiDay(date: string, hour = 0): Instant {
   });
 }
 
+/**
+ * The instant an "as of" query means: a bare date includes that day, so it is
+ * the day's last millisecond in Asia/Shanghai; an instant is itself.
+ */
+export function parseAsOf(text: string): Instant {
+  return BARE_DATE.test(text) ? endOfShanghaiDay(text) : parseInstant(text);
+}
+
 /** The last millisecond of a day in Asia/Shanghai: "as of 2025-02-15" includes the 15th. */
 export function endOfShanghaiDay(date: string): Instant {
   return remembered(`${date} end`, () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idText, instantText } from '../core/input.js';
-import { endOfShanghaiDay, type Instant, isQuarter, parseInstant } from '../core/time.js';
+import { isQuarter } from '../core/time.js';
 
 /** Schemas of the query strings and path parameters that several routes share. */
 
@@ -37,15 +37,6 @@ export const idParam = z.strictObject({ id: idText });
 export const instantQuery = instantText.describe(
   'as of this ISO 8601 instant with an offset, or as of a date: the end of that day, Asia/Shanghai',
 );
-
-/**
- * The instant an `at` query means: "as of 2025-02-15" includes that day, so a
- * bare date is its last millisecond in Asia/Shanghai (the web app's reading too).
- */
-export function asOfInstant(text: string): Instant {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseInstant(text);
-  return endOfShanghaiDay(text);
-}
 
 export const langQuery = z.enum(['zh-CN', 'en']).optional();
 

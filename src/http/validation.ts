@@ -8,6 +8,14 @@ import { zodIssues } from '../core/rulebook/rulebook.js';
  * and refuses it with every bad field named by its path (`orders[1].amountUsd`)
  * and the value sent, as the CLI does: the same words for the same mistakes.
  */
+/** How a problem names the part of the request that broke its schema. */
+const PART_NAMES: Readonly<Record<string, string>> = {
+  body: 'the body',
+  querystring: 'the query string',
+  params: 'the path',
+  headers: 'the headers',
+};
+
 export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
   return (data: unknown) => {
     const result = schema.safeParse(data);
@@ -22,14 +30,7 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
       if (Array.isArray(issue.value)) return { ...issue, value: `${issue.value.length} items` };
       return issue;
     });
-    const where =
-      httpPart === 'body'
-        ? 'the body'
-        : httpPart === 'querystring'
-          ? 'the query string'
-          : httpPart === 'params'
-            ? 'the path'
-            : `the ${httpPart}`;
+    const where = PART_NAMES[httpPart ?? ''] ?? `the ${httpPart}`;
     return {
       error: new LadderError(
         'INVALID_INPUT',

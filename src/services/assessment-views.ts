@@ -125,13 +125,26 @@ export async function listLevels(
   after: string | undefined,
   limit: number,
 ) {
-  const [afterId] = decodeCursor(after, 1) ?? [''];
-  const rows = await db.query<AssessmentRowView>(
-    `SELECT ${ASSESSMENT_COLUMNS} FROM assessments
-     WHERE service = $1 AND quarter = $2 AND merchant_id > $3 ORDER BY merchant_id LIMIT $4`,
-    [service, quarter, afterId, limit + 1],
+  const rows = await quarterByMerchant<AssessmentRowView>(
+    db,
+    `SELECT ${ASSESSMENT_COLUMNS} FROM assessments`,
+    { service, quarter, after, limit },
   );
   return page(rows, limit, assessmentView, (row) => [row.merchant_id]);
+}
+
+/** One page of a table's rows of one assessment, in merchant order after the cursor. */
+async function quarterByMerchant<Row extends { merchant_id: string }>(
+  db: Queryable,
+  select: string,
+  at: { service: string; quarter: string; after: string | undefined; limit: number },
+): Promise<Row[]> {
+  const [afterId] = decodeCursor(at.after, 1) ?? [''];
+  return db.query<Row>(
+    `${select} WHERE service = $1 AND quarter = $2 AND merchant_id > $3
+     ORDER BY merchant_id LIMIT $4`,
+    [at.service, at.quarter, afterId, at.limit + 1],
+  );
 }
 
 /**
@@ -222,11 +235,10 @@ export async function listJumpRebates(
   after: string | undefined,
   limit: number,
 ) {
-  const [afterId] = decodeCursor(after, 1) ?? [''];
-  const rows = await db.query<JumpRebateRow>(
-    `SELECT ${JUMP_REBATE_COLUMNS} FROM jump_rebates
-     WHERE service = $1 AND quarter = $2 AND merchant_id > $3 ORDER BY merchant_id LIMIT $4`,
-    [service, quarter, afterId, limit + 1],
+  const rows = await quarterByMerchant<JumpRebateRow>(
+    db,
+    `SELECT ${JUMP_REBATE_COLUMNS} FROM jump_rebates`,
+    { service, quarter, after, limit },
   );
   return page(rows, limit, jumpRebateView, (row) => [row.merchant_id]);
 }

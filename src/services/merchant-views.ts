@@ -149,18 +149,22 @@ export interface FeeRow {
   error_message: string | null;
 }
 
-export const FEE_COLUMNS = `f.order_id, f.merchant_id, o.service, o.type, o.amount_usd, f.cleared_at,
-  f.status, f.level, f.net_cny, f.vat_cny, f.gross_cny, f.reversed_at, f.rulebook, f.breakdown,
-  f.error_code, f.error_message`;
+/** A fee's columns, with the expressions that give its status and reversal. */
+const feeColumns = (status: string, reversedAt: string) => `f.order_id, f.merchant_id, o.service,
+  o.type, o.amount_usd, f.cleared_at, ${status} AS status, f.level, f.net_cny, f.vat_cny,
+  f.gross_cny, ${reversedAt} AS reversed_at, f.rulebook, f.breakdown, f.error_code, f.error_message`;
+
+export const FEE_COLUMNS = feeColumns('f.status', 'f.reversed_at');
 
 /**
  * FEE_COLUMNS as of the instant in parameter $n: a fee reversed after it is
  * still charged then, and its reversal not yet known.
  */
-const feeColumnsAsOf = (n: number) => `f.order_id, f.merchant_id, o.service, o.type, o.amount_usd,
-  f.cleared_at, CASE WHEN f.reversed_at > $${n} THEN 'charged' ELSE f.status END AS status, f.level,
-  f.net_cny, f.vat_cny, f.gross_cny, CASE WHEN f.reversed_at <= $${n} THEN f.reversed_at END
-  AS reversed_at, f.rulebook, f.breakdown, f.error_code, f.error_message`;
+const feeColumnsAsOf = (n: number) =>
+  feeColumns(
+    `CASE WHEN f.reversed_at > $${n} THEN 'charged' ELSE f.status END`,
+    `CASE WHEN f.reversed_at <= $${n} THEN f.reversed_at END`,
+  );
 
 export function feeView(row: FeeRow) {
   return {

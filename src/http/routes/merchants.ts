@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LadderError } from '../../core/errors.js';
+import { parseAsOf } from '../../core/time.js';
 import { merchantJumpRebates } from '../../services/assessment-views.js';
 import { invoice, invoiceCsv, invoiceXlsx } from '../../services/invoices.js';
 import {
@@ -27,7 +28,7 @@ import {
   settlementSchema,
   workbenchSchema,
 } from '../responses.js';
-import { asOfInstant, dateText, idParam, instantQuery, pageQuery } from '../schemas.js';
+import { dateText, idParam, instantQuery, pageQuery } from '../schemas.js';
 
 /**
  * A merchant's records (SPEC §10): operators read any merchant, a merchant
@@ -106,7 +107,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
       const id = request.params.id;
       // "Now" is shared within a second: the answer names the instant it is for.
       const now = clock.now();
-      const at = request.query.at === undefined ? null : asOfInstant(request.query.at);
+      const at = request.query.at === undefined ? null : parseAsOf(request.query.at);
       // A kept answer needs no rulebook: a rulebook published meanwhile is a
       // write, which forgets every kept answer and the compiled set with them
       // (context.ts), so the rulebooks are compiled only for an answer to compute.
@@ -161,7 +162,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const merchantId = await merchantOf(request, request.params.id);
       const { after, limit, at } = request.query;
-      return listFees(db, merchantId, after, limit, at === undefined ? null : asOfInstant(at));
+      return listFees(db, merchantId, after, limit, at === undefined ? null : parseAsOf(at));
     },
   );
 
@@ -180,13 +181,7 @@ export const merchantRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const merchantId = await merchantOf(request, request.params.id);
       const { after, limit, at } = request.query;
-      return listSettlements(
-        db,
-        merchantId,
-        after,
-        limit,
-        at === undefined ? null : asOfInstant(at),
-      );
+      return listSettlements(db, merchantId, after, limit, at === undefined ? null : parseAsOf(at));
     },
   );
 
