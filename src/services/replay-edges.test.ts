@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openPgliteMemory } from '../store/pglite.js';
+import { HAVE_SHARED_CASES, SHARED_CASES } from '../test-support/shared-cases.js';
 import { replayScenario } from './replay.js';
 
 /** The SPEC §12 example, varied at the edges a breaker found. */
-const CASES = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'cases');
 interface Scenario {
   asOf: string;
   orders: { clearedAt: string; amountUsd: string; service: string }[];
@@ -18,7 +18,7 @@ interface Scenario {
 }
 
 const example = () =>
-  JSON.parse(readFileSync(resolve(CASES, 'spec-example.json'), 'utf8')) as Scenario;
+  JSON.parse(readFileSync(resolve(SHARED_CASES, 'spec-example.json'), 'utf8')) as Scenario;
 
 function one<T>(list: T[], index = 0): T {
   const item = list[index];
@@ -35,7 +35,7 @@ async function replay(scenario: unknown) {
   }
 }
 
-describe.runIf(require_cases())('replaying edge cases of the SPEC example', () => {
+describe.runIf(HAVE_SHARED_CASES)('replaying edge cases of the SPEC example', () => {
   it('gives a settlement before the rulebook takes effect a reason, not a crash', async () => {
     const scenario = example();
     one(scenario.settlements).at = '2024-03-01T10:00:00+08:00';
@@ -159,13 +159,4 @@ function setAt(root: Record<string, unknown>, path: string, value: string): void
   let node: Record<string, unknown> = root;
   for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
   node[keys[keys.length - 1] as string] = value;
-}
-
-function require_cases(): boolean {
-  try {
-    readFileSync(resolve(CASES, 'spec-example.json'));
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LadderError } from '../core/errors.js';
 import { parseInstant } from '../core/time.js';
 import type { Db } from '../store/db.js';
+import { HAVE_SHARED_CASES, SHARED_CASES } from '../test-support/shared-cases.js';
 import { STORES } from '../test-support/stores.js';
 import { replayScenario } from './replay.js';
 import { runUntil } from './run.js';
@@ -17,9 +17,8 @@ import { runUntil } from './run.js';
  * ledger keeps its invariants.
  */
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const casesDir = resolve(repoRoot, '..', 'shared', 'cases');
-const haveCases = existsSync(casesDir);
+const casesDir = SHARED_CASES;
+const haveCases = HAVE_SHARED_CASES;
 
 interface Case {
   readonly name: string;
